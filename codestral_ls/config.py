@@ -1,0 +1,248 @@
+"""Typed, validated settings: the one place where every setting and its default is declared.
+
+Editors send camelCase keys (`debounceMs`); fields are snake_case (`debounce_ms`). A bad value
+never stops the server: that key keeps its default, the error names the key, the rest apply.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import attrs
+import cattrs
+import cattrs.errors
+
+from .errors import SettingsError
+
+Backend = Literal["mistral", "ollama", "llamacpp", "openai"]
+Multiline = Literal["auto", "always", "never"]
+
+CODESTRAL_HOST = "https://codestral.mistral.ai"
+MISTRAL_HOST = "https://api.mistral.ai"
+
+# Files that must never leave the machine, whatever the user configures on top.
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    "**/.env",
+    "**/.env.*",
+    "**/*.env",
+    "**/*.pem",
+    "**/*.key",
+    "**/*.p12",
+    "**/*.pfx",
+    "**/*.jks",
+    "**/*.keystore",
+    "**/id_rsa*",
+    "**/id_dsa*",
+    "**/id_ecdsa*",
+    "**/id_ed25519*",
+    "**/.netrc",
+    "**/.pgpass",
+    "**/.npmrc",
+    "**/.pypirc",
+    "**/.git-credentials",
+    "**/.aws/credentials",
+    "**/.docker/config.json",
+    "**/credentials.json",
+    "**/*credentials*.json",
+    "**/service-account*.json",
+    "**/secrets.y*ml",
+    "**/*.secret",
+    "**/*.secrets",
+)
+
+
+def _nonneg(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"must be >= 0, got {value!r}")
+
+
+def _positive(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value <= 0:
+        raise ValueError(f"must be > 0, got {value!r}")
+
+
+def _temperature(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not 0.0 <= value <= 2.0:
+        raise ValueError(f"must be between 0 and 2, got {value!r}")
+
+
+def _url_or_none(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError(f"must be an http(s) URL, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Settings:
+    """Every user-facing setting. Docstring-like `metadata["doc"]` feeds the README table."""
+
+    enable: bool = attrs.field(default=True, metadata={"doc": "Turn completions on or off."})
+    backend: Backend = attrs.field(
+        default="mistral",
+        metadata={"doc": "Wire format: `mistral`, `ollama`, `llamacpp` or `openai`."},
+    )
+    endpoint: str | None = attrs.field(
+        default=None,
+        validator=_url_or_none,
+        metadata={
+            "doc": "Base URL. Default: codestral.mistral.ai for `apiKey`/`CODESTRAL_API_KEY`, "
+            "api.mistral.ai for `MISTRAL_API_KEY`, the local default for other backends."
+        },
+    )
+    api_key: str | None = attrs.field(
+        default=None, repr=False, metadata={"doc": "API key. Else env CODESTRAL_API_KEY, else MISTRAL_API_KEY."}
+    )
+    api_key_command: str | None = attrs.field(
+        default=None,
+        metadata={"doc": "A command printing the key (e.g. `gcloud auth print-access-token`); rerun on expiry or 401."},
+    )
+    api_key_ttl_s: float = attrs.field(
+        default=3000.0, validator=_positive, metadata={"doc": "How long a key from `apiKeyCommand` is reused."}
+    )
+    headers: dict[str, str] = attrs.field(
+        factory=dict, metadata={"doc": "Extra HTTP headers (company proxies, gateways)."}
+    )
+    url_template: str | None = attrs.field(
+        default=None,
+        metadata={
+            "doc": "Full URL with `{endpoint}`, `{model}`, `{method}` placeholders (Vertex AI, proxies); "
+            "overrides the backend's route."
+        },
+    )
+    model: str = attrs.field(default="codestral-latest", metadata={"doc": "Model id (Ollama: its tag)."})
+    prompt_template: str | None = attrs.field(
+        default=None,
+        metadata={
+            "doc": "Raw FIM prompt for backends without a suffix field; `{prefix}`, `{suffix}`. "
+            "Default: Codestral's `[SUFFIX]{suffix}[PREFIX]{prefix}`."
+        },
+    )
+    keep_alive: str = attrs.field(default="30m", metadata={"doc": "Ollama: keep the model loaded this long."})
+    debounce_ms: int = attrs.field(
+        default=120, validator=_nonneg, metadata={"doc": "Base wait after a keystroke before asking (adapted to typing speed)."}
+    )
+    max_tokens: int = attrs.field(default=256, validator=_positive, metadata={"doc": "Most tokens per suggestion."})
+    temperature: float = attrs.field(default=0.0, validator=_temperature, metadata={"doc": "Sampling temperature."})
+    timeout_ms: int = attrs.field(
+        default=8000, validator=_positive, metadata={"doc": "Give up on a request after this long."}
+    )
+    multiline: Multiline = attrs.field(
+        default="auto", metadata={"doc": "`auto` (from the cursor's position), `always` or `never`."}
+    )
+    max_prefix_chars: int = attrs.field(
+        default=6000, validator=_positive, metadata={"doc": "Budget for the code before the cursor."}
+    )
+    max_suffix_chars: int = attrs.field(
+        default=2000, validator=_nonneg, metadata={"doc": "Budget for the code after the cursor."}
+    )
+    max_document_chars: int = attrs.field(
+        default=10_000_000, validator=_positive, metadata={"doc": "Documents larger than this get no completions."}
+    )
+    exclude: tuple[str, ...] = attrs.field(
+        default=(),
+        converter=tuple,
+        metadata={"doc": "Extra globs of files never sent (on top of .env*, keys, *.pem, credential files)."},
+    )
+    languages: dict[str, bool] = attrs.field(
+        factory=dict,
+        metadata={"doc": 'Per-language switch, e.g. `{"markdown": false, "*": true}`.'},
+    )
+    cache_size: int = attrs.field(default=512, validator=_nonneg, metadata={"doc": "Completions kept in the cache."})
+    cache_ttl_s: float = attrs.field(default=300.0, validator=_positive, metadata={"doc": "Age after which a cached completion is dropped."})
+    prefetch: bool = attrs.field(default=True, metadata={"doc": "Fetch the next suggestion when one is shown."})
+
+    @property
+    def all_exclude_globs(self) -> tuple[str, ...]:
+        return DEFAULT_EXCLUDE + self.exclude
+
+    def language_enabled(self, language_id: str) -> bool:
+        if not self.enable:
+            return False
+        return self.languages.get(language_id, self.languages.get("*", True))
+
+
+attrs.resolve_types(Settings)
+_converter = cattrs.Converter(forbid_extra_keys=True)
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+FIELDS_BY_KEY: dict[str, attrs.Attribute[Any]] = {camel(f.name): f for f in attrs.fields(Settings)}
+
+
+def parse_settings(raw: Mapping[str, Any] | None, base: Settings | None = None) -> tuple[Settings, list[SettingsError]]:
+    """Structure camelCase `raw` on top of `base`, one key at a time, keeping going past bad ones."""
+    settings = base or Settings()
+    errors: list[SettingsError] = []
+    if raw is None:
+        return settings, errors
+    if not isinstance(raw, Mapping):
+        return settings, [SettingsError("*", f"settings must be an object, got {type(raw).__name__}")]
+    changes: dict[str, Any] = {}
+    for key, value in raw.items():
+        field = FIELDS_BY_KEY.get(key)
+        if field is None:
+            errors.append(SettingsError(key, "unknown setting (ignored)"))
+            continue
+        if field.name == "exclude" and isinstance(value, str):
+            value = [value]
+        try:
+            structured = _strict_structure(value, field.type)
+            candidate = attrs.evolve(settings, **changes, **{field.name: structured})
+        except (cattrs.BaseValidationError, cattrs.errors.CattrsError, ValueError, TypeError) as exc:
+            errors.append(SettingsError(key, _describe(exc, value)))
+            continue
+        changes[field.name] = candidate.__getattribute__(field.name)
+    return attrs.evolve(settings, **changes), errors
+
+
+def _strict_structure(value: Any, type_: Any) -> Any:
+    # cattrs happily turns "3" into 3 and 1 into True; a typo in settings deserves an error.
+    if type_ is int and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise TypeError(f"expected a whole number, got {value!r}")
+    if type_ is int and isinstance(value, float):
+        if not value.is_integer():
+            raise TypeError(f"expected a whole number, got {value!r}")
+        value = int(value)
+    if type_ is float and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise TypeError(f"expected a number, got {value!r}")
+    if type_ is bool and not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    if type_ in (str, str | None) and value is not None and not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return _converter.structure(value, type_)
+
+
+def _describe(exc: Exception, value: Any) -> str:
+    if isinstance(exc, cattrs.BaseValidationError):
+        inner = exc.exceptions[0] if exc.exceptions else exc
+        return f"invalid value {value!r} ({inner})"
+    return f"invalid value {value!r} ({exc})"
+
+
+@attrs.frozen
+class Credentials:
+    """Which key we use and where it came from. `source` is safe to show; `key` never is."""
+
+    key: str | None = attrs.field(repr=False)
+    source: str
+    endpoint: str
+
+
+def resolve_mistral_credentials(settings: Settings, env: Mapping[str, str] | None = None) -> Credentials:
+    """apiKey, else CODESTRAL_API_KEY (codestral host), else MISTRAL_API_KEY (api host)."""
+    env = os.environ if env is None else env
+    if settings.api_key:
+        return Credentials(settings.api_key, "the apiKey setting", settings.endpoint or CODESTRAL_HOST)
+    if settings.api_key_command:
+        return Credentials(None, "the apiKeyCommand setting", settings.endpoint or CODESTRAL_HOST)
+    if env.get("CODESTRAL_API_KEY"):
+        return Credentials(env["CODESTRAL_API_KEY"], "env CODESTRAL_API_KEY", settings.endpoint or CODESTRAL_HOST)
+    if env.get("MISTRAL_API_KEY"):
+        return Credentials(env["MISTRAL_API_KEY"], "env MISTRAL_API_KEY", settings.endpoint or MISTRAL_HOST)
+    return Credentials(None, "no key (set apiKey, CODESTRAL_API_KEY or MISTRAL_API_KEY)", settings.endpoint or CODESTRAL_HOST)

@@ -1,0 +1,77 @@
+"""The one error hierarchy of codestral-ls.
+
+CodestralError
+├── SettingsError           a setting has a bad value (the rest still apply)
+├── RequestRejected         we refused to ask the model (excluded file, bad position, too big, binary)
+└── BackendError            asking the model failed; `kind` says how the user should hear of it
+    ├── AuthError           401/403: wrong key, or a key for the other Mistral host
+    ├── RateLimited         429: pause automatic requests until `retry_after_s` has passed
+    ├── InvalidRequest      400/422: the backend's own detail text is in `detail`
+    ├── ModelUnavailable    404 or "does not support insert": the model is missing or cannot do FIM
+    ├── ServerError         5xx
+    ├── TransportError      timeout, refused or dropped connection
+    └── ProtocolError       a reply that does not parse as the wire format promised
+
+Each HTTP status is mapped to one of these in `backends/http.py`, and nowhere else. Messages
+never contain an API key: they are built from hosts, key *sources* and the backend's own text.
+"""
+
+from __future__ import annotations
+
+
+class CodestralError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class SettingsError(CodestralError):
+    """A setting has a bad value; `key` names it."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"codestral.{key}: {message}")
+        self.key = key
+
+
+class RequestRejected(CodestralError):
+    """We decided not to ask the model at all. Logged once, answered with an empty result."""
+
+
+class BackendError(CodestralError):
+    """Asking the model failed. `kind` is a stable short name used to tell the user once per kind."""
+
+    kind = "backend"
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AuthError(BackendError):
+    kind = "auth"
+
+
+class RateLimited(BackendError):
+    kind = "rate-limited"
+
+    def __init__(self, message: str, *, retry_after_s: float, status: int | None = 429) -> None:
+        super().__init__(message, status=status)
+        self.retry_after_s = retry_after_s
+
+
+class InvalidRequest(BackendError):
+    kind = "invalid-request"
+
+
+class ModelUnavailable(BackendError):
+    kind = "model"
+
+
+class ServerError(BackendError):
+    kind = "server"
+
+
+class TransportError(BackendError):
+    kind = "transport"
+
+
+class ProtocolError(BackendError):
+    kind = "protocol"
