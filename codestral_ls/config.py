@@ -152,6 +152,13 @@ class Settings:
     cache_size: int = attrs.field(default=512, validator=_nonneg, metadata={"doc": "Completions kept in the cache."})
     cache_ttl_s: float = attrs.field(default=300.0, validator=_positive, metadata={"doc": "Age after which a cached completion is dropped."})
     prefetch: bool = attrs.field(default=True, metadata={"doc": "Fetch the next suggestion when one is shown."})
+    reuse: bool = attrs.field(
+        default=True,
+        metadata={"doc": "Serve the rest of a suggestion the user types through, and adopt an in-flight request the typing agrees with."},
+    )
+    adaptive_debounce: bool = attrs.field(
+        default=True, metadata={"doc": "Adapt the debounce to typing speed, cursor position and backend latency."}
+    )
 
     @property
     def all_exclude_globs(self) -> tuple[str, ...]:
