@@ -40,9 +40,10 @@ class BackendError(CodestralError):
 
     kind = "backend"
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None, detail: str = "") -> None:
         super().__init__(message)
         self.status = status
+        self.detail = detail  # the backend's own explanation (scrubbed of keys), or ""
 
 
 class AuthError(BackendError):
@@ -52,8 +53,10 @@ class AuthError(BackendError):
 class RateLimited(BackendError):
     kind = "rate-limited"
 
-    def __init__(self, message: str, *, retry_after_s: float, status: int | None = 429) -> None:
-        super().__init__(message, status=status)
+    def __init__(
+        self, message: str, *, retry_after_s: float, status: int | None = 429, detail: str = ""
+    ) -> None:
+        super().__init__(message, status=status, detail=detail)
         self.retry_after_s = retry_after_s
 
 

@@ -1,1 +1,27 @@
-"""Fake model servers on loopback that speak the real wire formats, for tests and benchmarks."""
+"""Fake backends on loopback that speak the real wire formats (tests, benchmarks, manual runs)."""
+
+from .httpserver import ThreadedServer
+from .mistral import (
+    Completion,
+    DropConnection,
+    ErrorReply,
+    FakeMistral,
+    LatencyProfile,
+    MalformedChunk,
+    RecordedRequest,
+    Reply,
+    Responder,
+)
+
+__all__ = [
+    "Completion",
+    "DropConnection",
+    "ErrorReply",
+    "FakeMistral",
+    "LatencyProfile",
+    "MalformedChunk",
+    "RecordedRequest",
+    "Reply",
+    "Responder",
+    "ThreadedServer",
+]

@@ -1,0 +1,76 @@
+"""`python -m codestral_ls.simulator --port 8787`: serve the fake Codestral for manual testing."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .mistral import DEFAULT_TEXT, FakeMistral, LatencyProfile, Reply
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m codestral_ls.simulator",
+        description="A fake Codestral FIM endpoint speaking Mistral's wire format.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8787, help="port (0: any free port)")
+    parser.add_argument("--api-key", default=None, help="require this Bearer key (default: any)")
+    parser.add_argument("--text", default=DEFAULT_TEXT, help="the completion every request gets")
+    parser.add_argument("--ttft-ms", type=float, default=None, help="median time to first token")
+    parser.add_argument("--token-ms", type=float, default=None, help="delay between chunks")
+    parser.add_argument("--chunk-chars", type=int, default=4, help="characters per chunk")
+    parser.add_argument("--instant", action="store_true", help="no simulated latency")
+    return parser.parse_args(argv)
+
+
+def latency_from(args: argparse.Namespace) -> LatencyProfile:
+    if args.instant:
+        return LatencyProfile.instant(chunk_chars=args.chunk_chars)
+    profile = LatencyProfile(chunk_chars=args.chunk_chars)
+    if args.ttft_ms is not None:
+        profile = LatencyProfile(
+            ttft_median_ms=args.ttft_ms,
+            ttft_min_ms=args.ttft_ms / 2,
+            ttft_max_ms=args.ttft_ms * 2,
+            per_token_ms=profile.per_token_ms,
+            chunk_chars=args.chunk_chars,
+        )
+    if args.token_ms is not None:
+        profile = LatencyProfile(
+            ttft_median_ms=profile.ttft_median_ms,
+            ttft_sigma=profile.ttft_sigma,
+            ttft_min_ms=profile.ttft_min_ms,
+            ttft_max_ms=profile.ttft_max_ms,
+            per_token_ms=args.token_ms,
+            chunk_chars=args.chunk_chars,
+        )
+    return profile
+
+
+async def serve(args: argparse.Namespace) -> None:
+    text: str = args.text
+
+    def responder(body: dict[str, Any]) -> Reply:
+        return text
+
+    fake = FakeMistral(
+        responder, latency=latency_from(args), api_key=args.api_key, host=args.host, port=args.port
+    )
+    async with fake:
+        print(f"fake Codestral at {fake.base_url}  (set codestral.endpoint to it)", file=sys.stderr)
+        await asyncio.Event().wait()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        asyncio.run(serve(parse_args(argv)))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
