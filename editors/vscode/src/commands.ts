@@ -1,0 +1,63 @@
+/** The extension's commands: enable/disable (globally, per language), key, restart, logs, trigger. */
+
+import * as vscode from 'vscode';
+import type { Extension } from './extension';
+import { SECTION, languageEnabled, withLanguage } from './settings';
+
+async function setEnabled(enabled: boolean): Promise<void> {
+  await vscode.workspace.getConfiguration(SECTION).update('enable', enabled, vscode.ConfigurationTarget.Global);
+}
+
+async function setLanguageEnabled(enabled: boolean): Promise<void> {
+  const languageId = vscode.window.activeTextEditor?.document.languageId;
+  if (!languageId) {
+    void vscode.window.showWarningMessage('Codestral: open a file first; the command applies to its language.');
+    return;
+  }
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const languages = config.get<Record<string, boolean>>('languages');
+  await config.update('languages', withLanguage(languages, languageId, enabled), vscode.ConfigurationTarget.Global);
+}
+
+export function registerCommands(ext: Extension): vscode.Disposable[] {
+  const commands: Record<string, () => unknown> = {
+    'codestral.enable': () => setEnabled(true),
+    'codestral.disable': () => setEnabled(false),
+    'codestral.enableLanguage': () => setLanguageEnabled(true),
+    'codestral.disableLanguage': () => setLanguageEnabled(false),
+    'codestral.setApiKey': () => ext.apiKey.promptAndStore(),
+    'codestral.clearApiKey': () => ext.apiKey.clear(),
+    'codestral.restart': () => ext.restart(),
+    'codestral.showLogs': () => ext.output.show(),
+    'codestral.trigger': () => vscode.commands.executeCommand('editor.action.inlineSuggest.trigger'),
+    'codestral.showMenu': () => showMenu(),
+  };
+  return Object.entries(commands).map(([id, run]) => vscode.commands.registerCommand(id, run));
+}
+
+async function showMenu(): Promise<void> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const enable = config.get<boolean>('enable', true);
+  const languageId = vscode.window.activeTextEditor?.document.languageId;
+  const items: Array<vscode.QuickPickItem & { command: string }> = [
+    enable
+      ? { label: 'Disable completions', command: 'codestral.disable' }
+      : { label: 'Enable completions', command: 'codestral.enable' },
+  ];
+  if (languageId) {
+    const on = languageEnabled(true, config.get<Record<string, boolean>>('languages'), languageId);
+    items.push(
+      on
+        ? { label: `Disable for ${languageId}`, command: 'codestral.disableLanguage' }
+        : { label: `Enable for ${languageId}`, command: 'codestral.enableLanguage' },
+    );
+  }
+  items.push(
+    { label: 'Trigger a suggestion', command: 'codestral.trigger' },
+    { label: 'Set API key…', command: 'codestral.setApiKey' },
+    { label: 'Show logs', command: 'codestral.showLogs' },
+    { label: 'Restart server', command: 'codestral.restart' },
+  );
+  const picked = await vscode.window.showQuickPick(items, { title: 'Codestral' });
+  if (picked) await vscode.commands.executeCommand(picked.command);
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { StatusModel } from '../src/status';
+
+test('starts as starting, then follows the server', () => {
+  const model = new StatusModel();
+  assert.equal(model.view().state, 'starting');
+  assert.ok(model.apply({ state: 'ready', message: '' }));
+  assert.deepEqual(model.view(), {
+    state: 'ready',
+    text: '$(check) Codestral',
+    label: 'Codestral: ready',
+    tooltip: 'Codestral: Ready\nClick for actions.',
+    background: undefined,
+  });
+  model.apply({ state: 'fetching' });
+  assert.equal(model.view().state, 'fetching');
+  assert.equal(model.view().text, '$(sync~spin) Codestral');
+});
+
+test('error carries the message and the error background', () => {
+  const model = new StatusModel();
+  model.apply({ state: 'error', message: 'The API key was rejected (401): run "Codestral: Set API Key"' });
+  const view = model.view();
+  assert.equal(view.state, 'error');
+  assert.equal(view.background, 'error');
+  assert.equal(view.label, 'Codestral: error - The API key was rejected (401): run "Codestral: Set API Key"');
+  assert.match(view.tooltip, /rejected \(401\)/);
+});
+
+test('rate-limited is a warning', () => {
+  const model = new StatusModel();
+  model.apply({ state: 'rate-limited', message: 'until 12:00:30' });
+  assert.equal(model.view().background, 'warning');
+  assert.equal(model.view().text, '$(watch) Codestral');
+});
+
+test('disabled with a uri concerns that document only, until another state names it', () => {
+  const model = new StatusModel();
+  model.apply({ state: 'ready' });
+  model.apply({ state: 'disabled', message: 'excluded: .env', uri: 'file:///p/.env' });
+  assert.equal(model.view('file:///p/.env').state, 'disabled');
+  assert.equal(model.view('file:///p/.env').label, 'Codestral: disabled - excluded: .env');
+  assert.equal(model.view('file:///p/a.py').state, 'ready');
+  assert.equal(model.view().state, 'ready');
+  model.apply({ state: 'ready', uri: 'file:///p/.env' });
+  assert.equal(model.view('file:///p/.env').state, 'ready');
+});
+
+test('disabled without a uri is global', () => {
+  const model = new StatusModel();
+  model.apply({ state: 'disabled', message: 'turned off' });
+  assert.equal(model.view('file:///p/a.py').state, 'disabled');
+});
+
+test('malformed notifications are ignored', () => {
+  const model = new StatusModel();
+  model.apply({ state: 'ready' });
+  for (const bad of [null, 3, 'ready', {}, { state: 'Normal' }, { state: 42 }]) {
+    assert.equal(model.apply(bad), false);
+  }
+  assert.equal(model.view().state, 'ready');
+});
+
+test('client states reset per-document state; a stopped server hides disabled docs', () => {
+  const model = new StatusModel();
+  model.apply({ state: 'disabled', uri: 'file:///x' });
+  model.set('stopped');
+  assert.equal(model.view('file:///x').state, 'stopped');
+  model.set('missing', 'not found');
+  assert.equal(model.view().background, 'error');
+  assert.equal(model.view().label, 'Codestral: missing - not found');
+});
