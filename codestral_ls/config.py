@@ -92,14 +92,18 @@ class Settings:
         },
     )
     api_key: str | None = attrs.field(
-        default=None, repr=False, metadata={"doc": "API key. Else env CODESTRAL_API_KEY, else MISTRAL_API_KEY."}
+        default=None,
+        repr=False,
+        metadata={"doc": "API key. Else env CODESTRAL_API_KEY, else MISTRAL_API_KEY."},
     )
     api_key_command: str | None = attrs.field(
         default=None,
         metadata={"doc": "A command printing the key (e.g. `gcloud auth print-access-token`); rerun on expiry or 401."},
     )
     api_key_ttl_s: float = attrs.field(
-        default=3000.0, validator=_positive, metadata={"doc": "How long a key from `apiKeyCommand` is reused."}
+        default=3000.0,
+        validator=_positive,
+        metadata={"doc": "How long a key from `apiKeyCommand` is reused."},
     )
     headers: dict[str, str] = attrs.field(
         factory=dict, metadata={"doc": "Extra HTTP headers (company proxies, gateways)."}
@@ -121,7 +125,9 @@ class Settings:
     )
     keep_alive: str = attrs.field(default="30m", metadata={"doc": "Ollama: keep the model loaded this long."})
     debounce_ms: int = attrs.field(
-        default=120, validator=_nonneg, metadata={"doc": "Base wait after a keystroke before asking (adapted to typing speed)."}
+        default=120,
+        validator=_nonneg,
+        metadata={"doc": "Base wait after a keystroke before asking (adapted to typing speed)."},
     )
     max_tokens: int = attrs.field(default=256, validator=_positive, metadata={"doc": "Most tokens per suggestion."})
     temperature: float = attrs.field(default=0.0, validator=_temperature, metadata={"doc": "Sampling temperature."})
@@ -129,16 +135,21 @@ class Settings:
         default=8000, validator=_positive, metadata={"doc": "Give up on a request after this long."}
     )
     multiline: Multiline = attrs.field(
-        default="auto", metadata={"doc": "`auto` (from the cursor's position), `always` or `never`."}
+        default="auto",
+        metadata={"doc": "`auto` (from the cursor's position), `always` or `never`."},
     )
     max_prefix_chars: int = attrs.field(
-        default=6000, validator=_positive, metadata={"doc": "Budget for the code before the cursor."}
+        default=6000,
+        validator=_positive,
+        metadata={"doc": "Budget for the code before the cursor."},
     )
     max_suffix_chars: int = attrs.field(
         default=2000, validator=_nonneg, metadata={"doc": "Budget for the code after the cursor."}
     )
     max_document_chars: int = attrs.field(
-        default=10_000_000, validator=_positive, metadata={"doc": "Documents larger than this get no completions."}
+        default=10_000_000,
+        validator=_positive,
+        metadata={"doc": "Documents larger than this get no completions."},
     )
     exclude: tuple[str, ...] = attrs.field(
         default=(),
@@ -150,14 +161,22 @@ class Settings:
         metadata={"doc": 'Per-language switch, e.g. `{"markdown": false, "*": true}`.'},
     )
     cache_size: int = attrs.field(default=512, validator=_nonneg, metadata={"doc": "Completions kept in the cache."})
-    cache_ttl_s: float = attrs.field(default=300.0, validator=_positive, metadata={"doc": "Age after which a cached completion is dropped."})
+    cache_ttl_s: float = attrs.field(
+        default=300.0,
+        validator=_positive,
+        metadata={"doc": "Age after which a cached completion is dropped."},
+    )
     prefetch: bool = attrs.field(default=True, metadata={"doc": "Fetch the next suggestion when one is shown."})
     reuse: bool = attrs.field(
         default=True,
-        metadata={"doc": "Serve the rest of a suggestion the user types through, and adopt an in-flight request the typing agrees with."},
+        metadata={
+            "doc": "Serve the rest of a suggestion the user types through; adopt an in-flight request "
+            "the typing agrees with."
+        },
     )
     adaptive_debounce: bool = attrs.field(
-        default=True, metadata={"doc": "Adapt the debounce to typing speed, cursor position and backend latency."}
+        default=True,
+        metadata={"doc": "Adapt the debounce to typing speed, cursor position and backend latency."},
     )
 
     @property
@@ -201,7 +220,12 @@ def parse_settings(raw: Mapping[str, Any] | None, base: Settings | None = None) 
         try:
             structured = _strict_structure(value, field.type)
             candidate = attrs.evolve(settings, **changes, **{field.name: structured})
-        except (cattrs.BaseValidationError, cattrs.errors.CattrsError, ValueError, TypeError) as exc:
+        except (
+            cattrs.BaseValidationError,
+            cattrs.errors.CattrsError,
+            ValueError,
+            TypeError,
+        ) as exc:
             errors.append(SettingsError(key, _describe(exc, value)))
             continue
         changes[field.name] = candidate.__getattribute__(field.name)
@@ -252,4 +276,8 @@ def resolve_mistral_credentials(settings: Settings, env: Mapping[str, str] | Non
         return Credentials(env["CODESTRAL_API_KEY"], "env CODESTRAL_API_KEY", settings.endpoint or CODESTRAL_HOST)
     if env.get("MISTRAL_API_KEY"):
         return Credentials(env["MISTRAL_API_KEY"], "env MISTRAL_API_KEY", settings.endpoint or MISTRAL_HOST)
-    return Credentials(None, "no key (set apiKey, CODESTRAL_API_KEY or MISTRAL_API_KEY)", settings.endpoint or CODESTRAL_HOST)
+    return Credentials(
+        None,
+        "no key (set apiKey, CODESTRAL_API_KEY or MISTRAL_API_KEY)",
+        settings.endpoint or CODESTRAL_HOST,
+    )

@@ -11,6 +11,7 @@ import attrs
 from .errors import RequestRejected
 from .positions import Encoding, column_to_index
 
+
 def split_lines(text: str) -> list[str]:
     """Split on \\r\\n, \\n and \\r (what LSP counts as line ends), keeping a last empty line."""
     if "\r" not in text:
@@ -88,7 +89,12 @@ class Document:
         start_line, start_index = self._clamped(*start, encoding)
         end_line, end_index = self._clamped(*end, encoding)
         if (end_line, end_index) < (start_line, start_index):
-            start_line, start_index, end_line, end_index = end_line, end_index, start_line, start_index
+            start_line, start_index, end_line, end_index = (
+                end_line,
+                end_index,
+                start_line,
+                start_index,
+            )
         head = self.lines[start_line][:start_index]
         tail = self.lines[end_line][end_index:]
         removed = sum(len(self.lines[i]) for i in range(start_line, end_line + 1)) - len(head) - len(tail)

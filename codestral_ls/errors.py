@@ -53,9 +53,7 @@ class AuthError(BackendError):
 class RateLimited(BackendError):
     kind = "rate-limited"
 
-    def __init__(
-        self, message: str, *, retry_after_s: float, status: int | None = 429, detail: str = ""
-    ) -> None:
+    def __init__(self, message: str, *, retry_after_s: float, status: int | None = 429, detail: str = "") -> None:
         super().__init__(message, status=status, detail=detail)
         self.retry_after_s = retry_after_s
 

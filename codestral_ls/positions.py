@@ -59,11 +59,3 @@ def column_to_index(line: str, column: int, encoding: Encoding) -> int | None:
 def index_to_column(line: str, index: int, encoding: Encoding) -> int:
     """LSP column of code-point `index` in `line`."""
     return units(line[:index], encoding)
-
-
-def negotiate(client_encodings: list[str] | None) -> Encoding:
-    """The server's pick: the client's first supported encoding; utf-16 when it says nothing."""
-    for name in client_encodings or []:
-        if name in ("utf-8", "utf-16", "utf-32"):
-            return name  # type: ignore[return-value]
-    return "utf-16"

@@ -1,0 +1,371 @@
+"""The LSP shell: translates LSP messages into pipeline calls and answers back. No logic lives here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from collections.abc import Generator, Mapping
+from typing import Any
+
+import httpx
+from lsprotocol import types
+from pygls.capabilities import ServerCapabilitiesBuilder
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+
+from . import __version__
+from .backends import Backend
+from .backends.http import make_http_client
+from .config import Settings, parse_settings
+from .documents import DocumentStore
+from .log import SecretRedactor
+from .pipeline import Completion, CompletionQuery, Pipeline
+from .positions import Encoding, index_to_column, units
+from .status import Status, StatusTracker
+
+log = logging.getLogger(__name__)
+
+ACCEPT_COMMAND = "codestral.accept"
+STATUS_NOTIFICATION = "codestral/status"
+DID_SHOW = "textDocument/didShowCompletion"
+DID_PARTIALLY_ACCEPT = "textDocument/didPartiallyAcceptCompletion"
+WORD_BEFORE = re.compile(r"[\w$]+$")
+
+
+class CodestralProtocol(LanguageServerProtocol):
+    """pygls' protocol minus its own document copies.
+
+    pygls keeps a `TextDocument` per file that re-splits the whole text on every edit (~22 ms a
+    keystroke at 100k lines). Our `DocumentStore` replaces it, so these builtins only hand over
+    to our handlers.
+    """
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
+class CodestralServer(LanguageServer):
+    def __init__(self, redactor: SecretRedactor | None = None, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(
+            "codestral-ls",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=CodestralProtocol,
+        )
+        self.env = dict(os.environ if env is None else env)
+        self.redactor = redactor or SecretRedactor()
+        self.documents = DocumentStore()
+        self.settings = Settings()
+        self.encoding: Encoding = "utf-16"
+        self.status = StatusTracker(self._publish_status)
+        self._http: httpx.AsyncClient | None = None
+        self._pipeline: Pipeline | None = None
+        self._pending_problems: list[str] = []
+        self._client_pulls_configuration = False
+        self._client_has_progress = False
+        self._progress_token: str | None = None
+        for secret_name in ("CODESTRAL_API_KEY", "MISTRAL_API_KEY"):
+            self.redactor.add(self.env.get(secret_name))
+
+    # ---- wiring -------------------------------------------------------------------------------
+
+    @property
+    def pipeline(self) -> Pipeline:
+        if self._pipeline is None:
+            self._pipeline = Pipeline(
+                self.documents,
+                self.settings,
+                self._build_backend(self.settings),
+                status=self.status,
+                notify_user=self.notify_user,
+                encoding=self.encoding,
+            )
+        return self._pipeline
+
+    def _build_backend(self, settings: Settings) -> Backend:
+        from .backends.factory import make_backend
+
+        if self._http is None:
+            self._http = make_http_client(settings.timeout_ms)
+        return make_backend(settings, self._http, self.env)
+
+    def apply_settings(self, raw: Mapping[str, Any] | None, *, announce: bool) -> None:
+        settings, errors = parse_settings(raw, self.settings)
+        self.redactor.add(settings.api_key)
+        problems = [str(error) for error in errors]
+        if problems:
+            if announce:
+                self.notify_user("warning", "Some settings were ignored: " + "; ".join(problems))
+            else:
+                self._pending_problems.extend(problems)
+        if settings == self.settings and self._pipeline is not None:
+            return
+        self.settings = settings
+        if self._pipeline is not None:
+            pipeline, backend = self._pipeline, self._build_backend(settings)
+            asyncio.get_running_loop().create_task(pipeline.reconfigure(settings, backend))
+
+    # ---- talking to the user ------------------------------------------------------------------
+
+    def notify_user(self, severity: str, message: str) -> None:
+        kinds = {"error": types.MessageType.Error, "warning": types.MessageType.Warning}
+        message = self.redactor.redact(message)
+        log.log(logging.ERROR if severity == "error" else logging.WARNING, "%s", message)
+        self.window_show_message(
+            types.ShowMessageParams(type=kinds.get(severity, types.MessageType.Info), message=f"Codestral: {message}")
+        )
+
+    def _publish_status(self, status: Status) -> None:
+        params: dict[str, Any] = {
+            "state": status.state,
+            "message": self.redactor.redact(status.message),
+        }
+        if status.uri:
+            params["uri"] = status.uri
+        self.protocol.notify(STATUS_NOTIFICATION, params)
+        if self._client_has_progress:
+            self._report_progress(status)
+
+    def _report_progress(self, status: Status) -> None:
+        if status.state == "fetching" and self._progress_token is None:
+            token = f"codestral-{id(status)}"
+            self._progress_token = token
+
+            async def begin() -> None:
+                try:
+                    await self.window_work_done_progress_create_async(types.WorkDoneProgressCreateParams(token=token))
+                except Exception:  # a client may refuse; progress is optional
+                    return
+                self.work_done_progress.begin(
+                    token, types.WorkDoneProgressBegin(title="Codestral", message=status.message)
+                )
+                if self._progress_token != token:
+                    self.work_done_progress.end(token, types.WorkDoneProgressEnd())
+
+            asyncio.get_running_loop().create_task(begin())
+        elif status.state != "fetching" and self._progress_token is not None:
+            token, self._progress_token = self._progress_token, None
+            if token in self.work_done_progress.tokens:
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=status.message))
+
+    # ---- answers --------------------------------------------------------------------------------
+
+    def _range(self, completion: Completion) -> types.Range:
+        line = completion.line_text
+        start = index_to_column(line, completion.start_index, self.encoding)
+        end = start + units(line[completion.start_index : completion.end_index], self.encoding)
+        return types.Range(
+            start=types.Position(line=completion.line, character=start),
+            end=types.Position(line=completion.line, character=end),
+        )
+
+    def inline_item(self, completion: Completion) -> types.InlineCompletionItem:
+        return types.InlineCompletionItem(
+            insert_text=completion.text,
+            range=self._range(completion),
+            command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[{"id": completion.id}]),
+        )
+
+    def completion_item(self, completion: Completion) -> types.CompletionItem:
+        # Menus filter items by the word before the cursor, so the item re-types that word.
+        word_match = WORD_BEFORE.search(completion.line_text[: completion.start_index])
+        word = word_match.group(0) if word_match else ""
+        edit_range = self._range(completion)
+        edit_range.start.character -= units(word, self.encoding)
+        first_line = (word + completion.text).split("\n", 1)[0].strip()
+        label = first_line if len(first_line) <= 80 else first_line[:77] + "…"
+        return types.CompletionItem(
+            label=label or "(codestral)",
+            kind=types.CompletionItemKind.Text,
+            detail="Codestral",
+            documentation=types.MarkupContent(kind=types.MarkupKind.PlainText, value=completion.text),
+            filter_text=word + completion.text.split("\n", 1)[0],
+            sort_text="0",
+            preselect=True,
+            insert_text_format=types.InsertTextFormat.PlainText,
+            text_edit=types.TextEdit(range=edit_range, new_text=word + completion.text),
+            command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[{"id": completion.id}]),
+        )
+
+    async def aclose(self) -> None:
+        if self._pipeline is not None:
+            await self._pipeline.aclose()
+        if self._http is not None:
+            await self._http.aclose()
+
+
+def _item_id(raw: Any) -> str | None:
+    """The id we put in an item's command arguments, from whatever shape the client echoes back."""
+    item = raw.get("item") if isinstance(raw, Mapping) else getattr(raw, "item", None)
+    if item is None:
+        item = raw
+    command = item.get("command") if isinstance(item, Mapping) else getattr(item, "command", None)
+    arguments = command.get("arguments") if isinstance(command, Mapping) else getattr(command, "arguments", None)
+    return _id_from_arguments(arguments)
+
+
+def _id_from_arguments(arguments: Any) -> str | None:
+    if isinstance(arguments, (list, tuple)) and arguments:
+        first = arguments[0]
+        if isinstance(first, Mapping) and isinstance(first.get("id"), str):
+            return str(first["id"])
+        found = getattr(first, "id", None)
+        if isinstance(found, str):
+            return found
+    return None
+
+
+def _get(raw: Any, key: str) -> Any:
+    return raw.get(key) if isinstance(raw, Mapping) else getattr(raw, key, None)
+
+
+def create_server(redactor: SecretRedactor | None = None, env: Mapping[str, str] | None = None) -> CodestralServer:
+    server = CodestralServer(redactor, env)
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: CodestralServer, params: types.InitializeParams) -> None:
+        capabilities = params.capabilities
+        chosen = ServerCapabilitiesBuilder.choose_position_encoding(capabilities)
+        ls.encoding = _encoding_name(chosen)
+        workspace = capabilities.workspace
+        ls._client_pulls_configuration = bool(workspace and workspace.configuration)
+        window = capabilities.window
+        ls._client_has_progress = bool(window and window.work_done_progress)
+        ls.apply_settings(params.initialization_options, announce=False)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: CodestralServer, params: types.InitializedParams) -> None:
+        if ls._client_pulls_configuration:
+            await _pull_configuration(ls)
+        if ls._pending_problems:
+            ls.notify_user("warning", "Some settings were ignored: " + "; ".join(ls._pending_problems))
+            ls._pending_problems.clear()
+        _ = ls.pipeline  # build the backend now, not on the first keystroke
+        ls.status.set(Status("ready", f"codestral-ls {__version__} ready ({ls.settings.backend})"))
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: CodestralServer, params: types.DidChangeConfigurationParams) -> None:
+        raw = params.settings
+        section = _get(raw, "codestral") if raw is not None else None
+        if isinstance(section, Mapping):
+            ls.apply_settings(section, announce=True)
+        elif ls._client_pulls_configuration:
+            await _pull_configuration(ls, announce=True)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: CodestralServer, params: types.DidOpenTextDocumentParams) -> None:
+        doc = params.text_document
+        ls.documents.open(doc.uri, doc.language_id, doc.version, doc.text)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: CodestralServer, params: types.DidChangeTextDocumentParams) -> None:
+        document = ls.documents.get(params.text_document.uri)
+        if document is None:
+            log.info("change for a document that is not open: %s", params.text_document.uri)
+            return
+        for change in params.content_changes:
+            if isinstance(change, types.TextDocumentContentChangePartial):
+                start, end = change.range.start, change.range.end
+                document.apply_change(
+                    (start.line, start.character),
+                    (end.line, end.character),
+                    change.text,
+                    ls.encoding,
+                )
+            else:
+                document.replace_all(change.text)
+        document.version = params.text_document.version
+        if ls._pipeline is not None:
+            ls._pipeline.note_edit(document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: CodestralServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.documents.close(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
+    async def inline_completion(
+        ls: CodestralServer, params: types.InlineCompletionParams
+    ) -> types.InlineCompletionList | None:
+        automatic = params.context.trigger_kind == types.InlineCompletionTriggerKind.Automatic
+        completion = await _complete(ls, params.text_document.uri, params.position, automatic)
+        if completion is None:
+            return types.InlineCompletionList(items=[])
+        return types.InlineCompletionList(items=[ls.inline_item(completion)])
+
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions())
+    async def completion(ls: CodestralServer, params: types.CompletionParams) -> types.CompletionList:
+        completion = await _complete(ls, params.text_document.uri, params.position, automatic=True)
+        items = [] if completion is None else [ls.completion_item(completion)]
+        return types.CompletionList(is_incomplete=True, items=items)
+
+    @server.command(ACCEPT_COMMAND)
+    def accept(ls: CodestralServer, arguments: Any) -> None:
+        item_id = _id_from_arguments(arguments)
+        if item_id is not None:
+            ls.pipeline.accepted(item_id)
+
+    @server.feature(DID_SHOW)
+    def did_show(ls: CodestralServer, params: Any) -> None:
+        item_id = _item_id(params)
+        if item_id is not None:
+            ls.pipeline.shown(item_id)
+
+    @server.feature(DID_PARTIALLY_ACCEPT)
+    def did_partially_accept(ls: CodestralServer, params: Any) -> None:
+        item_id = _item_id(params)
+        accepted = _get(params, "acceptedLength")
+        if item_id is not None and isinstance(accepted, int):
+            ls.pipeline.partially_accepted(item_id, accepted)
+
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(ls: CodestralServer, params: None) -> None:
+        await ls.aclose()
+
+    return server
+
+
+async def _complete(ls: CodestralServer, uri: str, position: types.Position, automatic: bool) -> Completion | None:
+    query = CompletionQuery(uri=uri, line=position.line, character=position.character, automatic=automatic)
+    try:
+        return await ls.pipeline.complete(query)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        # A bug must cost one suggestion, never the server.
+        log.exception("completion failed at %s:%d:%d", uri, position.line, position.character)
+        return None
+
+
+async def _pull_configuration(ls: CodestralServer, announce: bool = False) -> None:
+    try:
+        result = await asyncio.wait_for(
+            ls.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section="codestral")])
+            ),
+            timeout=5,
+        )
+    except Exception as exc:  # a client that cannot answer keeps the settings it sent
+        log.info("workspace/configuration failed: %s", type(exc).__name__)
+        return
+    if result and isinstance(result[0], Mapping):
+        ls.apply_settings(result[0], announce=announce)
+
+
+def _encoding_name(kind: types.PositionEncodingKind | str) -> Encoding:
+    value = kind.value if isinstance(kind, types.PositionEncodingKind) else kind
+    return value if value in ("utf-8", "utf-32") else "utf-16"  # type: ignore[return-value]
