@@ -8,6 +8,7 @@ runs the command again and retries once. Keys are scrubbed from quoted error bod
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
@@ -15,10 +16,12 @@ from typing import Any
 import attrs
 import httpx
 
-from ..errors import ProtocolError, TransportError
-from .http import display_host, map_http_error, read_error_body, transport_errors
+from ..errors import ProtocolError, ServerError, TransportError
+from .http import display_host, error_detail, map_http_error, read_error_body, transport_errors
 from .keys import KeyProvider
 
+# What a streamed 2xx reply may be labelled; anything else (an HTML login page) is not ours.
+_STREAM_TYPES = frozenset({"text/event-stream", "application/x-ndjson", "application/json"})
 _URL_PLACEHOLDER = re.compile(r"\{(endpoint|model|method)\}")
 
 
@@ -55,9 +58,10 @@ async def open_stream(
     mapped too. Leaving the block early closes the response (and so the connection)."""
     for attempt in (1, 2):
         key = await route.keys.get()
-        headers = {**route.headers, "Accept": accept}
+        headers = {"Accept": accept}
         if key:
             headers["Authorization"] = f"Bearer {key}"
+        headers.update(route.headers)  # the user's headers win, e.g. a proxy's own Authorization
         with _unreachable(route), transport_errors(route.endpoint, backend=route.display_name):
             async with client.stream("POST", url, json=body, headers=headers) as response:
                 status = response.status_code
@@ -74,6 +78,13 @@ async def open_stream(
                         backend=route.display_name,
                         secrets=(key,),
                     )
+                media_type = response.headers.get("content-type", "").split(";")[0].strip()
+                if media_type.lower() not in _STREAM_TYPES:
+                    raise ProtocolError(
+                        f"{route.display_name} at {display_host(route.endpoint)} answered with "
+                        f"{media_type or 'no content type'} instead of a stream; "
+                        "is `endpoint` the right server?"
+                    )
                 yield response
                 return
 
@@ -81,9 +92,8 @@ async def open_stream(
 async def get_json(client: httpx.AsyncClient, route: Route, path: str) -> Any:
     """GET `path` under the endpoint and parse its JSON (for health checks, not completions)."""
     key = await route.keys.get()
-    headers = dict(route.headers)
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    headers.update(route.headers)
     with _unreachable(route), transport_errors(route.endpoint, backend=route.display_name):
         response = await client.get(route.endpoint.rstrip("/") + path, headers=headers)
     if not 200 <= response.status_code <= 299:
@@ -100,8 +110,7 @@ async def get_json(client: httpx.AsyncClient, route: Route, path: str) -> Any:
         return response.json()
     except ValueError:
         raise ProtocolError(
-            f"{route.display_name} at {display_host(route.endpoint)} sent a reply to {path} "
-            "that is not JSON"
+            f"{route.display_name} at {display_host(route.endpoint)} sent a reply to {path} that is not JSON"
         ) from None
 
 
@@ -113,3 +122,36 @@ def _unreachable(route: Route) -> Iterator[None]:
         if route.unreachable_hint and isinstance(exc.__cause__, httpx.ConnectError):
             raise TransportError(f"{exc} {route.unreachable_hint}", status=exc.status) from exc
         raise
+
+
+def parse_event(data: str, route: Route) -> dict[str, Any]:
+    """One JSON object from a stream; an in-stream `{"error": ...}` raises the mapped error.
+
+    Understands Ollama's `{"error":"text"}`, llama.cpp's and OpenAI's `{"error":{"code",
+    "message"}}` and vLLM's flat legacy `{"object":"error","message","code"}`.
+    """
+    where = display_host(route.endpoint)
+    try:
+        part = json.loads(data)
+    except ValueError:
+        raise ProtocolError(f"{route.display_name} at {where} sent an event that is not JSON") from None
+    if not isinstance(part, dict):
+        raise ProtocolError(f"{route.display_name} at {where} sent an event that is not an object")
+    error = part.get("error")
+    if error is None and part.get("object") == "error":
+        error = part
+    if error is None:
+        return part
+    code = error.get("code") if isinstance(error, dict) else None
+    if not (isinstance(code, int) and 400 <= code <= 599):
+        detail = error_detail(data)
+        raise ServerError(f"{route.display_name} at {where} failed mid-reply: {detail}", detail=detail)
+    return_error = map_http_error(
+        code,
+        {},
+        data,
+        host=route.endpoint,
+        key_source=route.keys.source,
+        backend=route.display_name,
+    )
+    raise return_error

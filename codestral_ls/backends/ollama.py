@@ -11,16 +11,15 @@ way to use a model whose Ollama template lacks insert support.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
 
-from ..errors import ModelUnavailable, ProtocolError, ServerError
+from ..errors import ModelUnavailable, ProtocolError
 from .base import FimRequest, StreamStats
-from .exchange import Route, open_stream
+from .exchange import Route, open_stream, parse_event
 from .http import display_host
 from .keys import KeyProvider
 from .templates import PromptTemplate, merge_stops, template_for_model
@@ -102,13 +101,11 @@ class OllamaBackend:
         url = self._route.url("/api/generate", model=body["model"], method="generate")
         self.last_stats = None
         try:
-            async with open_stream(
-                self._client, self._route, url, body, accept="application/x-ndjson"
-            ) as response:
+            async with open_stream(self._client, self._route, url, body, accept="application/x-ndjson") as response:
                 async for line in response.aiter_lines():
                     if not line.strip():
                         continue
-                    part = self._parse(line)
+                    part = parse_event(line, self._route)
                     text = part.get("response")
                     if isinstance(text, str) and text:
                         yield text
@@ -120,29 +117,13 @@ class OllamaBackend:
                         return
         except ModelUnavailable as exc:
             raise self._explain(exc, body["model"]) from exc
-        raise ProtocolError(
-            f"Ollama at {display_host(self._route.endpoint)} ended the stream without `done`"
-        )
-
-    def _parse(self, line: str) -> dict[str, Any]:
-        where = display_host(self._route.endpoint)
-        try:
-            part = json.loads(line)
-        except ValueError:
-            raise ProtocolError(f"Ollama at {where} sent a line that is not JSON") from None
-        if not isinstance(part, dict):
-            raise ProtocolError(f"Ollama at {where} sent a line that is not a JSON object")
-        if "error" in part:
-            # A failure after the 200 status line arrives as a last {"error": ...} line.
-            raise ServerError(f"Ollama at {where} failed mid-reply: {part['error']}")
-        return part
+        raise ProtocolError(f"Ollama at {display_host(self._route.endpoint)} ended the stream without `done`")
 
     def _explain(self, exc: ModelUnavailable, model: str) -> ModelUnavailable:
         where = display_host(self._route.endpoint)
         if exc.status == 404 and "model" not in exc.detail.lower():
             message = (
-                f"{where} answered 404 for /api/generate: is `endpoint` an Ollama server "
-                f"(default {DEFAULT_ENDPOINT})?"
+                f"{where} answered 404 for /api/generate: is `endpoint` an Ollama server (default {DEFAULT_ENDPOINT})?"
             )
         elif exc.status == 404:
             message = (
