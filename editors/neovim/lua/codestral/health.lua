@@ -55,6 +55,15 @@ function M.check()
       { 'pip install codestral-ls (into a Python on $PATH), or set the `cmd` option' })
   else
     health.ok(('server command: %s (%s)'):format(table.concat(cmd, ' '), exe))
+    local ok, result = pcall(function()
+      return vim.system(vim.list_extend(vim.deepcopy(cmd), { '--version' }), { text = true, timeout = 5000 }):wait()
+    end)
+    if ok and result.code == 0 and vim.trim(result.stdout or '') ~= '' then
+      health.ok('server version: ' .. vim.trim(result.stdout))
+    else
+      health.warn(('`%s --version` failed: %s'):format(table.concat(cmd, ' '),
+        ok and vim.trim((result.stderr or '') .. ' (exit ' .. tostring(result.code) .. ')') or tostring(result)))
+    end
   end
   local status = require('codestral.status')
   local clients = vim.lsp.get_clients({ name = 'codestral_ls' })
