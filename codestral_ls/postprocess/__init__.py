@@ -9,6 +9,7 @@ Entry points used by the pipeline (keep these names and signatures):
   cleaned `Suggestion`, or None when nothing is worth showing.
 """
 
-from .filter import CompletionPlan, Suggestion, SuggestionFilter, plan_completion
+from .filter import Stop, Suggestion, SuggestionFilter
+from .multiline import CompletionPlan, plan_completion
 
-__all__ = ["CompletionPlan", "Suggestion", "SuggestionFilter", "plan_completion"]
+__all__ = ["CompletionPlan", "Stop", "Suggestion", "SuggestionFilter", "plan_completion"]

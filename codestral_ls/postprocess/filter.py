@@ -1,10 +1,38 @@
-"""The streaming filter chain's front door (a first, basic version; see issue 6)."""
+"""The streaming filter chain: stop rules while the stream arrives, fix rules at the end.
+
+`feed()` accumulates chunks; at each newline it runs the stop rules on the lines completed so
+far (single line, next line reproduced, repetition, scope exit, completed block, Markdown) and,
+when one fires, returns True so the caller closes the HTTP stream. `finish()` applies the fix
+rules (indentation, trailing whitespace, JSON commas, overlap with the rest of the line, closer
+replacement) and returns the Suggestion, or None when nothing is worth showing.
+"""
 
 from __future__ import annotations
 
 import attrs
 
 from ..context import FimContext
+from . import language as lang
+from .brackets import is_closers_only, replace_closers
+from .indentation import (
+    detect_style,
+    fix_first_line_indent,
+    indent_width,
+    normalize,
+    strip_trailing,
+)
+from .multiline import CompletionPlan, plan_completion
+from .nextline import reproduces_next_line, upcoming_lines
+from .overlap import trim_prefix_overlap, trim_suffix_overlap
+from .quirks import undo_quirks
+from .repetition import echoed_block, inline_loop, repeated_group, repeated_line
+from .scope import Scope, ScopeTracker
+
+__all__ = ["CompletionPlan", "Suggestion", "SuggestionFilter", "plan_completion"]
+
+# Prefix lines read for style, echo and open-block facts; suffix lines for the same.
+PREFIX_SAMPLE_LINES = 80
+SUFFIX_SAMPLE_LINES = 200
 
 
 @attrs.frozen
@@ -17,48 +45,186 @@ class Suggestion:
 
 
 @attrs.frozen
-class CompletionPlan:
-    multiline: bool
-    stop: tuple[str, ...]
-    max_tokens: int
+class Stop:
+    """Which rule ended the suggestion, and where: keep `lines` lines (the last one cut to
+    `column` characters when set)."""
+
+    rule: str
+    lines: int
+    column: int | None = None
 
 
-def plan_completion(ctx: FimContext, multiline_setting: str, max_tokens: int) -> CompletionPlan:
-    if multiline_setting == "always":
-        multiline = True
-    elif multiline_setting == "never":
-        multiline = False
-    else:
-        # Mid-line (code right of the cursor) -> finish this line only.
-        multiline = ctx.line_suffix.strip() == ""
-    stop = () if multiline else ("\n",)
-    return CompletionPlan(multiline=multiline, stop=stop, max_tokens=max_tokens)
+class _Facts:
+    """What the rules need to know about the document, computed once per request."""
+
+    def __init__(self, ctx: FimContext) -> None:
+        parts = ctx.prefix.rsplit("\n", PREFIX_SAMPLE_LINES + 1)
+        self.prefix_lines = parts[1:-1] if len(parts) > PREFIX_SAMPLE_LINES + 1 else parts[:-1]
+        self.suffix_lines = ctx.suffix.split("\n", SUFFIX_SAMPLE_LINES + 1)[1:]
+        self.upcoming = upcoming_lines(ctx.suffix)
+        self.language_id = ctx.language_id
+        self.in_fence = False
+        self.fence_below = False
+        if ctx.language_id == "markdown":
+            self.in_fence = lang.in_code_fence(ctx.prefix)
+            self.fence_below = any(lang.is_fence(line.strip()) for line in self.suffix_lines)
+            if self.in_fence:
+                self.language_id = lang.fence_language(ctx.prefix)
+        sample = [*self.prefix_lines, ctx.line_prefix, *self.suffix_lines[:20]]
+        self.style = detect_style(sample, self.language_id)
+        previous = next((line for line in reversed(self.prefix_lines) if line.strip()), "")
+        self.previous_indent = indent_width(previous)
+        self.next_indent = indent_width(self.upcoming[0]) if self.upcoming else 0
+
+    def scope(self, ctx: FimContext, cursor_line: str) -> Scope:
+        base = indent_width(cursor_line)
+        closed = any(c in ctx.line_suffix for c in ")]}") or ctx.suffix_truncated
+        for line in self.suffix_lines:
+            if line.strip() and indent_width(line) < base:
+                closed = True
+                break
+        closer_below = bool(self.upcoming) and (
+            indent_width(self.upcoming[0]) == base
+            and lang.is_closer_line(self.upcoming[0].strip(), self.language_id)
+        )
+        # A header the user typed opens the block the suggestion fills; on a blank line, the
+        # suggestion is a run of statements, and only at top level is one definition the unit.
+        header = bool(ctx.line_prefix.strip()) or base == 0
+        return Scope(
+            base=base,
+            opened=header and lang.opens_block(cursor_line, self.language_id),
+            language_id=self.language_id,
+            closed_below=closed,
+            closer_below=closer_below,
+        )
 
 
 class SuggestionFilter:
+    """One request's filter chain: feed it the stream, then ask it for the suggestion."""
+
     def __init__(self, ctx: FimContext, plan: CompletionPlan) -> None:
         self.ctx = ctx
         self.plan = plan
+        self.facts = _Facts(ctx)
         self._parts: list[str] = []
         self._complete = False
+        self._head = ""  # the head-fixed text the line rules last ran on
+        self._checked = 0  # lines of it already checked
+        self._tracker: ScopeTracker | None = None
+        self.stop: Stop | None = None
+        # Characters received until the suggestion was complete (for the benchmark).
+        self.consumed_chars = 0
 
     @property
     def raw(self) -> str:
         return "".join(self._parts)
 
     def feed(self, chunk: str) -> bool:
+        """Take one chunk; True once the suggestion is complete (close the stream)."""
+        if self._complete:
+            return True
         self._parts.append(chunk)
-        if not self.plan.multiline and "\n" in chunk:
-            self._complete = True
+        self.consumed_chars += len(chunk)
+        if "\n" in chunk:
+            raw = self.raw
+            self._run_rules(raw[: raw.rfind("\n") + 1], final=False)
         return self._complete
 
     def finish(self) -> Suggestion | None:
-        text = self.raw
+        """The cleaned suggestion, or None when nothing is worth showing."""
+        if not self._complete:
+            self._run_rules(self.raw, final=True)
+        return self._fix(self._kept_text())
+
+    # -- stop rules -------------------------------------------------------------------------
+
+    def _head_fix(self, text: str) -> str:
+        ctx = self.ctx
+        text = undo_quirks(text, ctx.line_prefix, ctx.line_suffix, ctx.suffix)
+        return trim_prefix_overlap(text, ctx.prefix)
+
+    def _run_rules(self, raw: str, *, final: bool) -> None:
+        head = self._head_fix(raw)
+        if not head.startswith(self._head):
+            self._checked, self._tracker = 0, None  # the head changed: start over
+        self._head = head
+        lines = head.split("\n")
+        lines[0] = self.ctx.line_prefix + lines[0]
+        ready = len(lines) if final else len(lines) - 1
+        for index in range(self._checked, ready):
+            stop = self._check_line(lines, index)
+            if stop is not None:
+                self.stop = stop
+                self._complete = True
+                return
+        self._checked = ready
+
+    def _check_line(self, lines: list[str], index: int) -> Stop | None:
+        facts = self.facts
+        line = lines[index]
+        if index == 0:
+            if not self.ctx.line_prefix.strip() and reproduces_next_line(line, facts.upcoming):
+                return Stop("nextline", 0)
+            column = inline_loop(line)
+            return None if column is None else Stop("repetition", 1, column)
         if not self.plan.multiline:
-            text = text.split("\n", 1)[0]
-        text = text.rstrip()
+            return Stop("single-line", 1)
+        if reproduces_next_line(line, facts.upcoming):
+            return Stop("nextline", index)
+        kept = repeated_line(lines, index)
+        if kept is None:
+            kept = repeated_group(lines, index)
+        if kept is None:
+            kept = echoed_block(lines, index, facts.prefix_lines, indent_width(lines[0]))
+        if kept is not None:
+            return Stop("repetition", kept)
+        column = inline_loop(line)
+        if column is not None:
+            return Stop("repetition", index + 1, column)
+        if self.ctx.language_id == "markdown":
+            kept = lang.markdown_cut(lines, index, facts.in_fence, facts.fence_below)
+            if kept is not None:
+                return Stop("markdown", kept)
+            if not facts.in_fence:
+                return None
+        if self._tracker is None:
+            self._tracker = ScopeTracker(facts.scope(self.ctx, lines[0]), lines[0])
+        kept = self._tracker.check(lines, index)
+        return None if kept is None else Stop("scope", kept)
+
+    def _kept_text(self) -> str:
+        if self.stop is None:
+            return self._head
+        lines = self._head.split("\n")[: self.stop.lines]
+        if self.stop.column is not None and lines:
+            first = len(self.ctx.line_prefix) if self.stop.lines == 1 else 0
+            lines[-1] = lines[-1][: max(0, self.stop.column - first)]
+        return "\n".join(lines)
+
+    # -- fix rules --------------------------------------------------------------------------
+
+    def _fix(self, text: str) -> Suggestion | None:
+        ctx, facts = self.ctx, self.facts
         if not text.strip():
             return None
-        if self.ctx.suffix.startswith(text) or self.ctx.prefix.endswith(text):
+        lines = text.split("\n")
+        if not self.plan.multiline:
+            lines = lines[:1]
+        lines[0] = fix_first_line_indent(
+            lines[0], ctx.line_prefix, facts.previous_indent, facts.next_indent, facts.style.unit
+        )
+        base = indent_width(ctx.line_prefix + lines[0])
+        lines = normalize(lines, facts.style, base)
+        lines = strip_trailing(lines, keep_last=bool(ctx.line_suffix.strip()))
+        text = "\n".join(lines)
+        if facts.language_id in ("json", "jsonc") and not ctx.line_suffix.strip():
+            text = lang.fix_json_commas(text, facts.upcoming[0] if facts.upcoming else "")
+        replace = 0
+        if is_closers_only(ctx.line_suffix):
+            text, replace = replace_closers(text, ctx.line_prefix, ctx.line_suffix,
+                                            facts.language_id)
+        elif ctx.line_suffix.strip() and "\n" not in text:
+            text = trim_suffix_overlap(text, ctx.line_prefix, ctx.line_suffix, facts.language_id)
+        if not text.strip() or text.strip() == ctx.line_suffix[:replace].strip():
             return None
-        return Suggestion(text=text)
+        return Suggestion(text=text, replace_chars=replace)

@@ -1,0 +1,116 @@
+"""Brackets and quotes: close only what is open, and replace closers already on the line
+instead of duplicating them (the `replace_chars` of a Suggestion)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .language import BRACKET_PAIRS, CLOSER_CHARS, CLOSING_BRACKETS
+
+# How many prefix lines are read to learn which brackets are still open at the cursor.
+OPEN_WINDOW_LINES = 30
+
+Balance = tuple[int, tuple[str, ...]]
+
+
+def quote_chars(language_id: str) -> str:
+    """The characters that delimit strings on one line (apostrophes are not, in prose or Rust)."""
+    if language_id in ("rust", "markdown", "plaintext", "html", "xml"):
+        return '"'
+    if language_id in ("javascript", "typescript", "javascriptreact", "typescriptreact", "go"):
+        return "\"'`"
+    return "\"'"
+
+
+def scan(text: str, stack: Sequence[str] = (), quotes: str = "\"'") -> Balance:
+    """Walk `text` from an open-bracket/quote `stack`; return (closers that matched nothing,
+    what is still open). Inside a string only its closing quote and escapes count."""
+    open_stack = list(stack)
+    unmatched = 0
+    escaped = False
+    for char in text:
+        top = open_stack[-1] if open_stack else ""
+        if top and top in quotes:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == top:
+                open_stack.pop()
+            elif char == "\n" and top != "`":
+                open_stack.pop()  # a one-line string never spans lines
+            continue
+        if char in quotes:
+            open_stack.append(char)
+        elif char in BRACKET_PAIRS:
+            open_stack.append(char)
+        elif char in CLOSING_BRACKETS:
+            if top == CLOSING_BRACKETS[char]:
+                open_stack.pop()
+            else:
+                unmatched += 1
+    return unmatched, tuple(open_stack)
+
+
+def is_closers_only(line_suffix: str) -> bool:
+    """Whether the rest of the cursor line is only closers (`) ] } " ' ; , :`) and spaces."""
+    stripped = line_suffix.strip()
+    return bool(stripped) and all(c in CLOSER_CHARS or c.isspace() for c in stripped)
+
+
+def replace_closers(
+    text: str, line_prefix: str, line_suffix: str, language_id: str = ""
+) -> tuple[str, int]:
+    """When the rest of the line is only closers the suggestion also produces, return how many
+    of them the suggestion replaces, so the line ends up as balanced as it was."""
+    quotes = quote_chars(language_id)
+    before = scan(line_prefix, (), quotes)[1]
+    wanted = scan(line_suffix, before, quotes)
+    replace = _best_replace(text, line_suffix, before, wanted, quotes)
+    if replace is not None:
+        return text, replace
+    # The suggestion closes more than is open: drop its surplus closers and try again.
+    trimmed = trim_surplus_closers(text, before, quotes)
+    if trimmed != text:
+        replace = _best_replace(trimmed, line_suffix, before, wanted, quotes)
+        if replace is not None:
+            return trimmed, replace
+    return text, 0
+
+
+def _best_replace(
+    text: str, line_suffix: str, before: tuple[str, ...], wanted: Balance, quotes: str
+) -> int | None:
+    """The most closers of `line_suffix` the text can replace keeping the line's balance."""
+    after = scan(text, before, quotes)[1]
+    end = text.rstrip()
+    for replace in range(len(line_suffix), -1, -1):
+        produced = line_suffix[:replace].rstrip()
+        if replace and (not produced or not end.endswith(produced)):
+            continue
+        if scan(line_suffix[replace:], after, quotes) == wanted:
+            return replace
+    return None
+
+
+def trim_surplus_closers(text: str, stack: Sequence[str], quotes: str) -> str:
+    """Drop closing brackets at the end of `text` that match nothing open before them."""
+    result = text
+    while result and result[-1] in CLOSING_BRACKETS and scan(result, stack, quotes)[0] > 0:
+        shorter = result[:-1]
+        if scan(shorter, stack, quotes)[0] >= scan(result, stack, quotes)[0]:
+            break
+        result = shorter.rstrip(" ")
+    return result
+
+
+def open_in_window(prefix_lines: Sequence[str], quotes: str) -> tuple[str, ...]:
+    """Brackets still open at the end of the last few prefix lines (strings skipped)."""
+    window = "\n".join(prefix_lines[-OPEN_WINDOW_LINES:])
+    return tuple(c for c in scan(window, (), quotes)[1] if c in BRACKET_PAIRS)
+
+
+def trim_unopened_closers(text: str, open_before: Sequence[str], quotes: str) -> str:
+    """Single-line text at the end of a line: drop trailing closers nothing in the prefix
+    window opened (the model closing brackets that do not exist)."""
+    return trim_surplus_closers(text, open_before, quotes)

@@ -1,0 +1,137 @@
+"""Indentation: measure it, learn the document's style, and make the suggestion follow it."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+import attrs
+
+TAB_WIDTH = 4
+# How many lines around the cursor are read to learn the document's indentation style.
+STYLE_SAMPLE_LINES = 80
+_LANGUAGE_UNITS = {"ruby": 2, "yaml": 2, "json": 2, "jsonc": 2, "html": 2, "css": 2,
+                   "scss": 2, "lua": 2, "elixir": 2, "crystal": 2}
+
+
+@attrs.frozen
+class IndentStyle:
+    """How the document indents: with tabs or with `unit` spaces per level."""
+
+    use_tabs: bool = False
+    unit: int = 4
+    # Whether the document showed enough indented lines for `unit` to be trusted.
+    confident: bool = False
+
+
+def leading(line: str) -> str:
+    """The leading whitespace of a line."""
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def width(whitespace: str) -> int:
+    """Columns taken by leading whitespace, a tab counting TAB_WIDTH."""
+    tabs = whitespace.count("\t")
+    return len(whitespace) - tabs + tabs * TAB_WIDTH
+
+
+def indent_width(line: str) -> int:
+    """Columns of a line's indentation."""
+    return width(leading(line))
+
+
+def detect_style(lines: Sequence[str], language_id: str = "") -> IndentStyle:
+    """Learn tabs vs spaces and the width of one level from the given document lines."""
+    tab_lines = space_lines = 0
+    deltas: Counter[int] = Counter()
+    previous = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        ws = leading(line)
+        if ws.startswith("\t"):
+            tab_lines += 1
+        elif ws:
+            space_lines += 1
+        current = width(ws)
+        if current > previous and "\t" not in ws:
+            deltas[current - previous] += 1
+        previous = current
+    default_unit = _LANGUAGE_UNITS.get(language_id, 4)
+    if tab_lines > space_lines:
+        return IndentStyle(use_tabs=True, unit=TAB_WIDTH, confident=True)
+    if not deltas:
+        return IndentStyle(unit=default_unit)
+    unit = min(d for d, _ in deltas.most_common(2) if d in (2, 3, 4, 8) or d == min(deltas))
+    confident = space_lines >= 3 and all(d % unit == 0 for d in deltas)
+    return IndentStyle(unit=unit, confident=confident)
+
+
+def _space_unit(widths: Sequence[int]) -> int:
+    """The unit a run of space indentations seems to use (their gcd, at most TAB_WIDTH)."""
+    unit = 0
+    for w in widths:
+        unit = math.gcd(unit, w)
+    if unit == 0:
+        return TAB_WIDTH
+    return TAB_WIDTH if unit % TAB_WIDTH == 0 else unit
+
+
+def normalize(lines: list[str], style: IndentStyle, base: int) -> list[str]:
+    """Re-indent lines 1.. of a suggestion in the document's style (line 0 continues the
+    cursor line and is left alone). `base` is the cursor line's indentation in columns."""
+    body = [(i, leading(line)) for i, line in enumerate(lines) if i > 0 and line.strip()]
+    if not body:
+        return lines
+    result = list(lines)
+    if style.use_tabs:
+        spaced = [ws for _, ws in body if " " in ws]
+        if not spaced:
+            return result
+        unit = _space_unit([width(ws) for ws in spaced])
+        for i, ws in body:
+            levels, rest = divmod(width(ws), unit)
+            result[i] = "\t" * levels + " " * rest + lines[i][len(ws):]
+        return result
+    if any("\t" in ws for _, ws in body):
+        for i, ws in body:
+            result[i] = " " * (ws.count("\t") * style.unit + ws.count(" ")) + lines[i][len(ws):]
+        body = [(i, leading(result[i])) for i, _ in body]
+    if not style.confident:
+        return result
+    offsets = [width(ws) - base for _, ws in body]
+    nonzero = [abs(o) for o in offsets if o]
+    if not nonzero:
+        return result
+    out_unit = _space_unit(nonzero)
+    odd = [o for o in nonzero if o % style.unit]
+    if out_unit < style.unit and style.unit % out_unit == 0 and len(odd) >= 2:
+        for (i, ws), offset in zip(body, offsets, strict=True):
+            new = max(0, base + offset // out_unit * style.unit)
+            result[i] = " " * new + result[i][len(ws):]
+    return result
+
+
+def fix_first_line_indent(
+    first: str, line_prefix: str, previous_indent: int, next_indent: int, unit: int
+) -> str:
+    """Drop leading whitespace the model put before line 0 when the cursor already stands in
+    the line's indentation and the sum would be deeper than any level that fits here."""
+    if line_prefix.strip() or not first[:1].isspace():
+        return first
+    total = width(line_prefix) + indent_width(first)
+    if total > max(previous_indent + unit, next_indent):
+        return first.lstrip(" \t")
+    return first
+
+
+def strip_trailing(lines: list[str], keep_last: bool) -> list[str]:
+    """Remove trailing whitespace from every line (the last too unless `keep_last`), and
+    blank lines at the end."""
+    result = [line.rstrip() for line in lines[:-1]]
+    result.append(lines[-1] if keep_last else lines[-1].rstrip())
+    if not keep_last:
+        while len(result) > 1 and not result[-1]:
+            result.pop()
+    return result

@@ -1,0 +1,224 @@
+"""Language knowledge the filters need: comments, strings, block openers and closers, fences.
+
+Text rules only, chosen per LSP language id; every function looks at one line or a few lines,
+so the cost stays in microseconds (see docs/postprocessing.md for why not tree-sitter).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Languages whose blocks are delimited by indentation alone.
+INDENT_LANGUAGES = frozenset({"python", "yaml", "coffeescript", "nim", "pug", "sass", "haml"})
+# Languages whose blocks close with a keyword line (`end`, `fi`, `done`, `esac`).
+KEYWORD_END_LANGUAGES = frozenset(
+    {"ruby", "lua", "elixir", "julia", "shellscript", "bash", "sh", "zsh", "crystal", "vb"}
+)
+MARKUP_LANGUAGES = frozenset({"html", "xml", "vue", "svelte", "php", "javascriptreact",
+                              "typescriptreact", "astro"})
+
+_HASH = ("#",)
+_SLASH = ("//",)
+_LINE_COMMENTS: dict[str, tuple[str, ...]] = {
+    "python": _HASH, "ruby": _HASH, "yaml": _HASH, "toml": _HASH, "shellscript": _HASH,
+    "bash": _HASH, "sh": _HASH, "zsh": _HASH, "perl": _HASH, "r": _HASH, "elixir": _HASH,
+    "dockerfile": _HASH, "makefile": _HASH, "julia": _HASH, "nim": _HASH, "crystal": _HASH,
+    "coffeescript": _HASH, "powershell": _HASH,
+    "sql": ("--",), "lua": ("--",), "haskell": ("--",), "elm": ("--",),
+    "php": ("//", "#"), "html": (), "markdown": (), "json": (), "css": (), "xml": (),
+    "vb": ("'",), "ini": (";", "#"), "clojure": (";",), "lisp": (";",),
+}
+
+# Characters that may stand alone right of the cursor without stopping a completion there.
+CLOSER_CHARS = frozenset(")]}\"'`;,:")
+BRACKET_PAIRS = {"(": ")", "[": "]", "{": "}"}
+CLOSING_BRACKETS = {")": "(", "]": "[", "}": "{"}
+
+_KEYWORD_CLOSER = re.compile(r"(end|fi|done|esac|endif|endfor|endwhile|until)\b")
+_CONTINUATION = re.compile(
+    r"(\}\s*)?(else|elif|elsif|elseif|except|finally|catch|rescue|ensure|when|case|default)\b"
+)
+_KEYWORD_OPENER = re.compile(
+    r"(def|class|module|if|unless|while|until|for|case|begin|function|local function)\b"
+)
+_OPEN_TAG = re.compile(r"<([A-Za-z][\w:-]*)(\s[^<>]*)?>$")
+_FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~)", re.MULTILINE)
+_FENCE_INFO = re.compile(r"^[ \t]*(?:```|~~~)[ \t]*([\w+#-]*)", re.MULTILINE)
+_FENCE_ALIASES = {"py": "python", "js": "javascript", "ts": "typescript", "sh": "shellscript",
+                  "bash": "shellscript", "rb": "ruby", "yml": "yaml", "c++": "cpp", "rs": "rust",
+                  "tsx": "typescriptreact", "jsx": "javascriptreact", "cs": "csharp"}
+_JSON_VALUE_END = frozenset('"0123456789el}]')
+_VOID_TAGS = frozenset({"br", "hr", "img", "input", "meta", "link", "area", "base", "col",
+                        "embed", "source", "track", "wbr"})
+
+
+def line_comment_tokens(language_id: str) -> tuple[str, ...]:
+    """The tokens that start a comment running to the end of the line."""
+    return _LINE_COMMENTS.get(language_id, _SLASH)
+
+
+def strip_strings(line: str) -> str:
+    """The line with the contents of its complete string literals blanked out.
+
+    An unterminated string keeps its opening quote and everything after it, so callers can
+    still see that the line ends inside a string.
+    """
+    out: list[str] = []
+    quote = ""
+    escaped = False
+    for char in line:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+                out.append(char)
+            continue
+        if char in "\"'`":
+            quote = char
+        out.append(char)
+    return "".join(out)
+
+
+def open_quote(line: str) -> str:
+    """The quote character of a string literal left open at the end of `line`, or ""."""
+    quote = ""
+    escaped = False
+    for char in line:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'`":
+            quote = char
+    return quote
+
+
+def code_part(line: str, language_id: str) -> str:
+    """The line without its trailing line comment (string contents are kept)."""
+    tokens = line_comment_tokens(language_id)
+    if not tokens or not any(token in line for token in tokens):
+        return line
+    blanked = strip_strings(line)
+    cut = min((i for i in (blanked.find(t) for t in tokens) if i >= 0), default=-1)
+    if cut < 0 or (language_id == "php" and blanked[cut:cut + 2] == "#["):
+        return line
+    return line[:cut]
+
+
+def in_line_comment(line_prefix: str, language_id: str) -> bool:
+    """Whether the cursor, after `line_prefix`, sits inside a line comment."""
+    return code_part(line_prefix, language_id) != line_prefix
+
+
+def has_block_comments(language_id: str) -> bool:
+    """Whether the language has C-style `/* ... */` comments."""
+    return "//" in line_comment_tokens(language_id) or language_id in ("css", "scss", "less", "sql")
+
+
+def in_block_comment(prefix: str) -> bool:
+    """Whether the cursor is inside a C-style block comment (`/* ... `) left open in the prefix."""
+    start = prefix.rfind("/*")
+    return start >= 0 and prefix.find("*/", start) < 0
+
+
+def in_triple_quoted_string(prefix: str) -> bool:
+    """Whether the cursor is inside a Python triple-quoted string (a docstring, usually)."""
+    return (prefix.count('"""') % 2 == 1) or (prefix.count("'''") % 2 == 1)
+
+
+def opens_block(line: str, language_id: str) -> bool:
+    """Whether a line ends by opening a block whose body goes on the next lines."""
+    code = code_part(line, language_id).rstrip()
+    if not code:
+        return False
+    last = code[-1]
+    if last in "{([":
+        return True
+    if code.endswith(("=>", "->")):
+        return True
+    if last == ":" and language_id in INDENT_LANGUAGES:
+        return True
+    if language_id == "yaml" and code.endswith(("|", ">", "|-", ">-")):
+        return True
+    stripped = code.lstrip()
+    if language_id in KEYWORD_END_LANGUAGES:
+        if re.search(r"(\bdo(\s*\|[^|]*\|)?|\bthen|\belse|\bbegin)$", code):
+            return True
+        if _KEYWORD_OPENER.match(stripped) and not re.search(r"\bend$", code):
+            return True
+    if language_id in MARKUP_LANGUAGES:
+        tag = _OPEN_TAG.search(code)
+        if tag and tag.group(1).lower() not in _VOID_TAGS and not code.endswith("/>"):
+            return True
+    return False
+
+
+def is_closer_line(stripped: str, language_id: str) -> bool:
+    """Whether a (stripped) line starts by closing a block: `}`, `)`, `end`, `</div>`..."""
+    if not stripped:
+        return False
+    if stripped[0] in ")]}":
+        return True
+    if language_id in KEYWORD_END_LANGUAGES and _KEYWORD_CLOSER.match(stripped):
+        return True
+    return language_id in MARKUP_LANGUAGES and stripped.startswith("</")
+
+
+def is_continuation_line(stripped: str, language_id: str) -> bool:
+    """Whether a line at the block's own level continues it (`else:`, `} catch (e) {`...)."""
+    if _CONTINUATION.match(stripped):
+        return True
+    if language_id == "yaml" and stripped.startswith("- "):
+        return True
+    return False
+
+
+def is_fence(stripped: str) -> bool:
+    """Whether a (stripped) Markdown line opens or closes a code fence."""
+    return stripped.startswith(("```", "~~~"))
+
+
+def in_code_fence(prefix: str) -> bool:
+    """Whether the cursor is inside a Markdown code fence opened in the prefix."""
+    head = prefix[: prefix.rfind("\n") + 1]
+    return len(_FENCE_LINE.findall(head)) % 2 == 1
+
+
+def fence_language(prefix: str) -> str:
+    """The info string of the last fence opened in the prefix (```python -> "python")."""
+    head = prefix[: prefix.rfind("\n") + 1]
+    matches = _FENCE_INFO.findall(head)
+    if not matches:
+        return ""
+    name: str = matches[-1].strip().lower()
+    return _FENCE_ALIASES.get(name, name)
+
+
+def markdown_cut(lines: list[str], index: int, in_fence: bool, fence_below: bool) -> int | None:
+    """Markdown: prose stops at the end of its paragraph; code in a fence stops at the fence
+    (before it when the document closes the fence already)."""
+    stripped = lines[index].strip()
+    if in_fence:
+        if is_fence(stripped):
+            return index if fence_below else index + 1
+        return None
+    if not stripped and index >= 1 and any(line.strip() for line in lines[:index]):
+        return index
+    return None
+
+
+def fix_json_commas(text: str, next_line: str) -> str:
+    """JSON: no comma before a closing `}`/`]` below, and one before a next `"key"` line."""
+    body = text.rstrip()
+    following = next_line.lstrip()[:1]
+    if following in ("}", "]") and body.endswith(","):
+        return body[:-1]
+    if following == '"' and "\n" in text and body[-1:] in _JSON_VALUE_END:
+        return body + ","
+    return text

@@ -1,0 +1,74 @@
+"""Single-line vs multi-line: decided before the request from the cursor position and the
+syntax around it, so the request asks for the right amount (stop sequences, token budget)."""
+
+from __future__ import annotations
+
+import attrs
+
+from ..context import FimContext
+from . import language as lang
+from .brackets import is_closers_only
+
+# A single line rarely needs more; asking for less lets the server stop sooner.
+SINGLE_LINE_MAX_TOKENS = 64
+# A line ending with one of these is unfinished: the model should complete this line only.
+_MID_EXPRESSION_END = frozenset("=+-*/%&|<>!.~^@?")
+
+
+@attrs.frozen
+class CompletionPlan:
+    """How much to ask the model for, decided before the request is sent."""
+
+    multiline: bool
+    stop: tuple[str, ...]
+    max_tokens: int
+    # Why this shape was chosen, for logs and tests ("blank line", "mid-line", ...).
+    reason: str = ""
+
+
+def multiline_reason(ctx: FimContext) -> tuple[bool, str]:
+    """Whether a multi-line suggestion fits here, and the reason in a few words."""
+    line_prefix, line_suffix, language_id = ctx.line_prefix, ctx.line_suffix, ctx.language_id
+    if line_suffix.strip() and not is_closers_only(line_suffix):
+        return False, "mid-line"
+    if language_id == "markdown":
+        if lang.in_code_fence(ctx.prefix):
+            language_id = lang.fence_language(ctx.prefix)
+        else:
+            return not line_prefix.strip(), "markdown prose"
+    if lang.in_line_comment(line_prefix, language_id):
+        return False, "comment"
+    if lang.open_quote(line_prefix):
+        return False, "string"
+    if language_id == "python" and lang.in_triple_quoted_string(ctx.prefix):
+        return not line_prefix.strip(), "docstring"
+    stripped = line_prefix.strip()
+    if lang.has_block_comments(language_id) and (
+        stripped.startswith(("*", "/*")) or lang.in_block_comment(ctx.prefix)
+    ):
+        return not stripped, "block comment"
+    if not stripped:
+        return True, "blank line"
+    if lang.opens_block(line_prefix, language_id):
+        return True, "opens a block"
+    if line_suffix.strip():
+        return False, "inside an expression"
+    last = stripped[-1]
+    if last.isalnum() or last in "_ " or last in _MID_EXPRESSION_END:
+        return False, "unfinished line"
+    return True, "end of a statement"
+
+
+def plan_completion(ctx: FimContext, multiline_setting: str, max_tokens: int) -> CompletionPlan:
+    """The request's shape: single-line plans stop at the first newline and ask for fewer
+    tokens; multi-line plans rely on the filters to stop the stream at the end of the block."""
+    if multiline_setting == "always":
+        multiline, reason = True, "setting: always"
+    elif multiline_setting == "never":
+        multiline, reason = False, "setting: never"
+    else:
+        multiline, reason = multiline_reason(ctx)
+    if not multiline:
+        return CompletionPlan(False, ("\n",), min(max_tokens, SINGLE_LINE_MAX_TOKENS), reason)
+    stop: tuple[str, ...] = ("\n\n",) if reason == "markdown prose" else ()
+    return CompletionPlan(True, stop, max_tokens, reason)

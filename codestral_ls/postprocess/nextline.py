@@ -1,0 +1,79 @@
+"""The next lines below the cursor reproduced by the model: the suggestion stops before them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+# Lines shorter than this must match exactly; longer ones may differ by under 10%.
+FUZZY_MIN_CHARS = 16
+# Lines further down than the first non-blank one must be this long to count (exact match),
+# so a lone `}` or `end` two lines down never stops a suggestion.
+FAR_LINE_MIN_CHARS = 12
+LOOKAHEAD_LINES = 3
+
+
+def upcoming_lines(suffix: str) -> list[str]:
+    """The first non-blank lines after the cursor line, right-stripped."""
+    found: list[str] = []
+    start = suffix.find("\n")
+    while start >= 0 and len(found) < LOOKAHEAD_LINES:
+        end = suffix.find("\n", start + 1)
+        line = suffix[start + 1 : end if end >= 0 else len(suffix)].rstrip()
+        if line.strip():
+            found.append(line)
+        start = end
+    return found
+
+
+def edit_distance_within(a: str, b: str, limit: int) -> bool:
+    """Whether the Levenshtein distance of `a` and `b` is at most `limit` (banded, so the cost
+    is O(len * limit))."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    start = 0
+    while start < len(a) and start < len(b) and a[start] == b[start]:
+        start += 1
+    end_a, end_b = len(a), len(b)
+    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
+        end_a -= 1
+        end_b -= 1
+    a, b = a[start:end_a], b[start:end_b]
+    if max(len(a), len(b)) <= limit:
+        return True
+    big = limit + 1
+    previous = [j if j <= limit else big for j in range(len(b) + 1)]
+    for i in range(1, len(a) + 1):
+        current = [big] * (len(b) + 1)
+        if i <= limit:
+            current[0] = i
+        low, high = max(1, i - limit), min(len(b), i + limit)
+        row_best = current[0]
+        for j in range(low, high + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            current[j] = min(value, big)
+            row_best = min(row_best, current[j])
+        if row_best > limit:
+            return False
+        previous = current
+    return previous[len(b)] <= limit
+
+
+def near_duplicate(line: str, other: str) -> bool:
+    """Equal, or (both long enough) within 10% edit distance of the longer one."""
+    if line == other:
+        return True
+    longest = max(len(line.strip()), len(other.strip()))
+    if min(len(line.strip()), len(other.strip())) < FUZZY_MIN_CHARS:
+        return False
+    return edit_distance_within(line, other, (longest - 1) // 10)
+
+
+def reproduces_next_line(line: str, upcoming: Sequence[str]) -> bool:
+    """Whether a suggestion line (its full text, cursor line included) repeats code below."""
+    text = line.rstrip()
+    if not text.strip() or not upcoming:
+        return False
+    if near_duplicate(text, upcoming[0]):
+        return True
+    return len(text.strip()) >= FAR_LINE_MIN_CHARS and text in upcoming[1:]

@@ -1,0 +1,74 @@
+"""Overlap at both ends: output that repeats the end of the prefix, and an output tail that is
+already right of the cursor."""
+
+from __future__ import annotations
+
+from .brackets import quote_chars, scan
+
+# Only this much of the prefix is compared with the head of the output.
+PREFIX_TAIL_CHARS = 400
+# A shorter echo of the cursor line is too likely to be a coincidence (`x = x`).
+MIN_LINE_OVERLAP = 3
+# An echo reaching back over line ends must cover this much code when it does not start at
+# the beginning of a prefix line.
+MIN_MULTILINE_OVERLAP = 8
+
+
+def _word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def prefix_overlap(text: str, prefix: str) -> int:
+    """Length of the longest head of `text` that repeats the end of `prefix` and is worth
+    removing (0 when none is)."""
+    if not text or not prefix:
+        return 0
+    tail = prefix[-PREFIX_TAIL_CHARS:]
+    first = text[0]
+    best = 0
+    start = tail.find(first)
+    while start >= 0:
+        candidate = tail[start:]
+        if text.startswith(candidate) and _acceptable(candidate, tail, start):
+            best = len(candidate)
+            break  # the earliest start is the longest overlap
+        start = tail.find(first, start + 1)
+    return best
+
+
+def _acceptable(overlap: str, tail: str, start: int) -> bool:
+    if not overlap.strip():
+        return False  # whitespace only: indentation decides that, not overlap
+    before = tail[start - 1] if start > 0 else "\n"
+    if _word(overlap[0]) and _word(before):
+        return False  # starts inside a word of the prefix
+    if "\n" in overlap:
+        at_line_start = before == "\n" or not tail[:start].rsplit("\n", 1)[-1].strip()
+        if not at_line_start:
+            return False
+        return before == "\n" or len(overlap.strip()) >= MIN_MULTILINE_OVERLAP
+    return len(overlap) >= MIN_LINE_OVERLAP
+
+
+def trim_prefix_overlap(text: str, prefix: str) -> str:
+    """The output without the part that repeats what is left of the cursor."""
+    return text[prefix_overlap(text, prefix):]
+
+
+def trim_suffix_overlap(
+    text: str, line_prefix: str, line_suffix: str, language_id: str = ""
+) -> str:
+    """Single line, mid-line: cut an output tail that the rest of the line already holds,
+    when the cut keeps the line's brackets as balanced as they were."""
+    if not line_suffix or not text:
+        return text
+    quotes = quote_chars(language_id)
+    wanted = scan(line_prefix + line_suffix, (), quotes)
+    for size in range(min(len(text), len(line_suffix)), 0, -1):
+        piece = line_suffix[:size]
+        if not text.endswith(piece):
+            continue
+        kept = text[: len(text) - size]
+        if scan(line_prefix + kept + line_suffix, (), quotes) == wanted:
+            return kept
+    return text

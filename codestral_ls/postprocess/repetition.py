@@ -1,0 +1,81 @@
+"""Repetition: a line three times, a repeating group of lines or pattern in a line, a block that
+echoes one above the cursor. Each rule looks at the newest line and says where to cut."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .indentation import indent_width
+
+# Largest group of lines whose threefold repetition is detected.
+MAX_GROUP_LINES = 4
+# A block above the cursor is only looked for this far back.
+ECHO_WINDOW_LINES = 80
+# Lines of a block that must repeat, header included, before it counts as an echo.
+ECHO_MIN_LINES = 3
+# A pattern of 4..30 characters with 3+ letters, six times in a row in one line, is a loop
+# (byte tables such as `0x00, 0x00, ...` and `None, None` lists stay below that bar).
+_INLINE_LOOP = re.compile(r"(\S.{3,29}?)\1{5,}")
+_LETTERS = re.compile(r"[A-Za-z]")
+
+
+def repeated_line(lines: Sequence[str], index: int) -> int | None:
+    """The same line three times in a row: keep only the first (cut before the second).
+    Also three blank lines in a row (cut before them)."""
+    if index < 2:
+        return None
+    line = lines[index].rstrip()
+    if line != lines[index - 1].rstrip() or line != lines[index - 2].rstrip():
+        return None
+    return index - 2 if not line.strip() else index - 1
+
+
+def repeated_group(lines: Sequence[str], index: int) -> int | None:
+    """A group of 2..4 lines repeated three times ending at `index`: keep the first group."""
+    for size in range(2, MAX_GROUP_LINES + 1):
+        first = index + 1 - 3 * size
+        if first < 0:
+            break
+        group = [line.rstrip() for line in lines[first : first + size]]
+        if not any(group) or len(set(group)) == 1:
+            continue
+        second = [line.rstrip() for line in lines[first + size : first + 2 * size]]
+        third = [line.rstrip() for line in lines[first + 2 * size : index + 1]]
+        if group == second == third:
+            return first + size
+    return None
+
+
+def inline_loop(line: str) -> int | None:
+    """Column where a line starts looping on one pattern (the first copy is kept), or None."""
+    if len(line) < 16:
+        return None
+    match = _INLINE_LOOP.search(line)
+    if match is None or len(_LETTERS.findall(match.group(1))) < 3:
+        return None
+    return match.start() + len(match.group(1))
+
+
+def echoed_block(
+    lines: Sequence[str], index: int, prefix_lines: Sequence[str], base: int
+) -> int | None:
+    """The newest ECHO_MIN_LINES lines repeat, header first, a block found above the cursor:
+    cut before the header. `lines[0]` is the whole cursor line."""
+    first = index + 1 - ECHO_MIN_LINES
+    if first < 0:
+        return None
+    run = [line.rstrip() for line in lines[first : index + 1]]
+    if not all(line.strip() for line in run) or indent_width(run[0]) > base:
+        return None
+    if first == 0 and not run[0].strip():
+        return None
+    window = prefix_lines[-ECHO_WINDOW_LINES:]
+    header = run[0]
+    for position, candidate in enumerate(window[: len(window) - ECHO_MIN_LINES + 1]):
+        if candidate.rstrip() != header:
+            continue
+        following = [line.rstrip() for line in window[position : position + ECHO_MIN_LINES]]
+        if following == run:
+            return first
+    return None

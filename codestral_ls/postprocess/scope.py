@@ -1,0 +1,83 @@
+"""Scope: multi-line output stops where it leaves the block the cursor is in, or right after
+the block it opened is complete, so a suggestion never eats into the code after it."""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+from . import language as lang
+from .indentation import indent_width
+
+_TAG_OPEN = re.compile(r"<[A-Za-z][^<>]*?(/?)>")
+_TAG_CLOSE = re.compile(r"</[A-Za-z]")
+_VOID = re.compile(r"<(br|hr|img|input|meta|link|area|base|col|embed|source|track|wbr)\b", re.I)
+
+
+@attrs.frozen
+class Scope:
+    """Where the cursor's block is, learned once from the context."""
+
+    base: int  # indentation (columns) of the cursor line
+    opened: bool  # the cursor line (with the suggestion's first line) opens a block
+    language_id: str
+    # The document already closes the cursor's block below the cursor.
+    closed_below: bool
+    # The first non-blank line below the cursor closes a block at `base` (`}` under `if {`).
+    closer_below: bool
+
+
+def depth_change(line: str, language_id: str) -> int:
+    """How many blocks a line opens minus how many it closes (brackets, tags, keywords)."""
+    code = lang.strip_strings(lang.code_part(line, language_id))
+    change = sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
+    if language_id in lang.MARKUP_LANGUAGES and "<" in code:
+        opens = sum(1 for m in _TAG_OPEN.finditer(code) if not m.group(1))
+        change += opens - len(_VOID.findall(code)) - 2 * len(_TAG_CLOSE.findall(code))
+    if language_id in lang.KEYWORD_END_LANGUAGES:
+        stripped = code.strip()
+        if lang.is_closer_line(stripped, language_id):
+            change -= 1
+        if lang.opens_block(code, language_id) and code.rstrip()[-1:] not in "([{":
+            change += 1
+    return change
+
+
+class ScopeTracker:
+    """Fed the suggestion's lines in order (line 0 being the whole cursor line); `check` says
+    where to cut, as the number of lines to keep."""
+
+    def __init__(self, scope: Scope, first_line: str) -> None:
+        self.scope = scope
+        self.depth = max(0, depth_change(first_line, scope.language_id))
+
+    def check(self, lines: list[str], index: int) -> int | None:
+        line = lines[index]
+        stripped = line.strip()
+        if not stripped:
+            return None
+        scope = self.scope
+        language_id = scope.language_id
+        depth_before = self.depth
+        self.depth += depth_change(line, language_id)
+        indent = indent_width(line)
+        closer = lang.is_closer_line(stripped, language_id)
+        if indent > scope.base:
+            return None
+        if lang.is_continuation_line(stripped, language_id) and indent == scope.base:
+            return None if scope.opened or language_id not in lang.INDENT_LANGUAGES else index
+        if closer and depth_before > 0:
+            if scope.opened and self.depth <= 0:
+                # The block the cursor line opened is complete here.
+                return index if scope.closer_below else index + 1
+            return None
+        if closer:
+            # A closer of a block opened above the suggestion.
+            return index if scope.closed_below else index + 1
+        if indent < scope.base:
+            return index
+        # A new statement at the cursor's own level.
+        if scope.opened and language_id in lang.INDENT_LANGUAGES:
+            return index
+        return None
