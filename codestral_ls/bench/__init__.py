@@ -1,0 +1,58 @@
+"""Benchmarks that drive the real server over stdio: `codestral-ls bench` (latency) and
+`codestral-ls bench economy` (request economy against a naive baseline and tabby-agent).
+
+`add_arguments` runs on every start of the CLI, the server's included, so it imports nothing:
+the benchmark modules load only when `main` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("suite", nargs="?", choices=["latency", "economy"], default="latency",
+                        help="latency (default) or economy")
+    parser.add_argument("--quick", action="store_true", help="a short run for a first look (~30 s)")
+    parser.add_argument("--server-cmd", default=None, help="command that starts codestral-ls on stdio")
+    parser.add_argument("--out", type=Path, default=None, help="directory for JSON results and the plot")
+    parser.add_argument("--seed", type=int, default=7, help="seed for documents, sessions and timing")
+
+    latency = parser.add_argument_group("latency (codestral-ls bench)")
+    latency.add_argument("--sizes", default="1000,10000,100000", help="document sizes in lines")
+    latency.add_argument("--keystrokes", type=int, default=None,
+                         help="measured keystrokes per size (default 1000; 300 with --quick)")
+    latency.add_argument("--profile", choices=["instant", "realistic"], default="instant",
+                         help="latency of the built-in fake backend for the overhead table")
+    latency.add_argument("--no-demo", action="store_true", help="skip the streaming demo")
+    latency.add_argument("--real", action="store_true",
+                         help="also measure a real endpoint (costs money with Mistral: see the warning)")
+    latency.add_argument("--real-backend", choices=["mistral", "ollama", "llamacpp", "openai"], default=None,
+                         help="backend of the real endpoint (default: mistral if a key is set)")
+    latency.add_argument("--real-endpoint", default=None, help="base URL of the real endpoint")
+    latency.add_argument("--real-model", default=None, help="model for the real endpoint")
+    latency.add_argument("--real-requests", type=int, default=10, help="requests to the real endpoint (max 50)")
+
+    economy = parser.add_argument_group("economy (codestral-ls bench economy / benchmarks/economy.py)")
+    economy.add_argument("--sessions", type=int, default=None, help="typing sessions (default 6; 2 with --quick)")
+    economy.add_argument("--chars", type=int, default=250, help="characters per session, about (default 250)")
+    economy.add_argument("--jobs", type=int, default=2, help="sessions replayed at once (default 2)")
+    economy.add_argument("--error-rate", type=float, default=0.1, help="share of deliberately wrong answers")
+    economy.add_argument("--ttft-ms", default="150,600", help="min,max time to first token (median ~280)")
+    economy.add_argument("--per-token-ms", type=float, default=12.0, help="time per streamed token")
+    economy.add_argument("--no-tabby", action="store_true", help="skip tabby-agent")
+    economy.add_argument("--no-install", action="store_true", help="do not npm-install tabby-agent")
+    economy.add_argument("--tabby-dir", type=Path, default=None, help="where tabby-agent is / goes (npm prefix)")
+
+
+def main(args: argparse.Namespace) -> int:
+    import asyncio
+
+    if args.suite == "economy":
+        from .economy import run_all
+
+        return asyncio.run(run_all(args))
+    from .latency import run
+
+    return asyncio.run(run(args))

@@ -1,0 +1,156 @@
+"""The servers the economy benchmark compares, each started against its own fake backend.
+
+- codestral-ls as configured by default, and as the naive baseline (fixed debounce, no cache,
+  no reuse, no prefetch), both against `TimedFakeMistral`;
+- tabby-agent 1.5.0 from npm (`textDocument/completion` only) against `FakeTabby`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..simulator.mistral import LatencyProfile
+from .fakes import FakeTabby, TimedFakeMistral, TruthResponder
+from .lsp_client import LspClient
+
+NAIVE_OPTIONS = {"adaptiveDebounce": False, "reuse": False, "prefetch": False, "cacheSize": 0}
+TABBY_VERSION = "1.5.0"
+FAKE_KEY = "bench-fake-key"
+
+
+@attrs.frozen
+class Contender:
+    label: str
+    kind: str  # "codestral" | "tabby"
+    mode: str  # "inline" | "completion"
+    options: dict[str, Any] = attrs.Factory(dict)
+
+
+CODESTRAL = Contender("codestral-ls", "codestral", "inline")
+NAIVE = Contender("naive baseline", "codestral", "inline", NAIVE_OPTIONS)
+TABBY = Contender(f"tabby-agent {TABBY_VERSION}", "tabby", "completion")
+
+
+def server_command(override: str | None = None) -> list[str]:
+    """How to start codestral-ls: `--server-cmd` if given, else this interpreter's `-m codestral_ls`."""
+    if override:
+        import shlex
+
+        return shlex.split(override)
+    return [sys.executable, "-m", "codestral_ls"]
+
+
+async def wait_ready(client: LspClient, timeout_s: float = 5.0) -> bool:
+    """Wait for the first `codestral/status` (the server's readiness signal); False on timeout."""
+    ready = asyncio.Event()
+    client.on_notification("codestral/status", lambda params, _: ready.set())
+    if any(method == "codestral/status" for method, _, _ in client.notifications):
+        return True
+    try:
+        await asyncio.wait_for(ready.wait(), timeout_s)
+        return True
+    except asyncio.TimeoutError:
+        return False
+
+
+@contextlib.asynccontextmanager
+async def start_codestral(
+    contender: Contender,
+    responder: TruthResponder,
+    latency: LatencyProfile,
+    seed: int,
+    command: Sequence[str],
+    stderr_path: Path | None = None,
+) -> AsyncIterator[LspClient]:
+    fake = TimedFakeMistral(responder, latency=latency, seed=seed)
+    await fake.start()
+    stderr = open(stderr_path, "ab") if stderr_path else subprocess.DEVNULL  # noqa: SIM115
+    env = {k: v for k, v in os.environ.items() if k not in ("CODESTRAL_API_KEY", "MISTRAL_API_KEY")}
+    try:
+        client = await LspClient.spawn(command, env=env, stderr=stderr)
+        options = {"backend": "mistral", "endpoint": fake.base_url, "apiKey": FAKE_KEY, **contender.options}
+        await client.initialize(options)
+        await wait_ready(client)
+        try:
+            yield client
+        finally:
+            await client.close()
+    finally:
+        await fake.stop()
+        if stderr_path:
+            stderr.close()  # type: ignore[union-attr]
+
+
+def find_tabby(cache_dir: Path, install: bool = True) -> tuple[Path | None, str]:
+    """tabby-agent's cli.js under `cache_dir` (npm-installing it there if asked); (None, why) if not."""
+    cli = cache_dir / "node_modules" / "tabby-agent" / "dist" / "cli.js"
+    if cli.is_file():
+        return cli, ""
+    if shutil.which("node") is None:
+        return None, "node is not installed"
+    npm = shutil.which("npm")
+    if npm is None:
+        return None, "npm is not installed"
+    if not install:
+        return None, f"tabby-agent is not installed in {cache_dir}"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    print(f"installing tabby-agent@{TABBY_VERSION} into {cache_dir} (once) ...", file=sys.stderr)
+    done = subprocess.run(
+        [npm, "install", "--no-audit", "--no-fund", "--prefix", str(cache_dir), f"tabby-agent@{TABBY_VERSION}"],
+        capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0 or not cli.is_file():
+        return None, f"npm install tabby-agent@{TABBY_VERSION} failed: {done.stderr.strip()[-300:]}"
+    return cli, ""
+
+
+@contextlib.asynccontextmanager
+async def start_tabby(
+    cli: Path, responder: TruthResponder, latency: LatencyProfile, seed: int,
+    stderr_path: Path | None = None,
+) -> AsyncIterator[LspClient]:
+    fake = FakeTabby(responder, latency, seed)
+    base_url = await fake.start()
+    home = Path(tempfile.mkdtemp(prefix="tabby-home-"))
+    config = home / ".tabby-client" / "agent" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        f'[server]\nendpoint = "{base_url}"\ntoken = "{FAKE_KEY}"\n\n'
+        "[anonymousUsageTracking]\ndisable = true\n\n[logs]\nlevel = \"silent\"\n"
+    )
+    env = {**os.environ, "HOME": str(home), "USERPROFILE": str(home)}
+    stderr = open(stderr_path, "ab") if stderr_path else subprocess.DEVNULL  # noqa: SIM115
+    try:
+        client = await LspClient.spawn(["node", str(cli), "--lsp", "--stdio"], env=env, stderr=stderr)
+        client.on_request("workspace/configuration", lambda params: [None for _ in (params or {}).get("items", [])])
+        await client.initialize({}, root_uri="file:///bench")
+        await _wait_tabby_ready(fake)
+        try:
+            yield client
+        finally:
+            await client.close()
+    finally:
+        await fake.stop()
+        shutil.rmtree(home, ignore_errors=True)
+        if stderr_path:
+            stderr.close()  # type: ignore[union-attr]
+
+
+async def _wait_tabby_ready(fake: FakeTabby, timeout_s: float = 10.0) -> None:
+    """tabby-agent checks `/v1/health` after initializing; completions are off until it has."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while "/v1/health" not in fake.paths and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
