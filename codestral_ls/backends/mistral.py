@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from ..config import Credentials, Settings
+from ..config import Credentials, Settings, resolve_mistral_credentials
 from ..errors import AuthError, ProtocolError, ServerError
 from .base import FimRequest, StreamStats
 from .http import (
@@ -21,6 +21,7 @@ from .http import (
     read_error_body,
     transport_errors,
 )
+from .keys import KeyProvider
 from .sse import iter_sse_data
 
 FIM_PATH = "/v1/fim/completions"
@@ -65,11 +66,7 @@ def fim_url(endpoint: str, model: str, url_template: str | None) -> str:
     if not url_template:
         return base + FIM_PATH
     # str.replace, not str.format: a template may hold other braces.
-    return (
-        url_template.replace("{endpoint}", base)
-        .replace("{model}", model)
-        .replace("{method}", STREAM_METHOD)
-    )
+    return url_template.replace("{endpoint}", base).replace("{model}", model).replace("{method}", STREAM_METHOD)
 
 
 def chunk_text(data: str) -> tuple[str, str | None, StreamStats | None]:
@@ -136,6 +133,21 @@ class MistralBackend:
         self._client = client if client is not None else make_http_client(settings.timeout_ms)
         self.last_stats: StreamStats | None = None
 
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        client: httpx.AsyncClient | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> MistralBackend:
+        """The backend for `settings`: key and host from `resolve_mistral_credentials`, and a
+        refreshable `KeyProvider` when the key comes from `apiKeyCommand`."""
+        credentials = resolve_mistral_credentials(settings, env)
+        key_source = None
+        if settings.api_key_command and not settings.api_key:
+            key_source = KeyProvider.from_settings(settings, env)
+        return cls(settings, credentials, client, key_source=key_source)
+
     def __repr__(self) -> str:
         return f"MistralBackend(endpoint={self._credentials.endpoint!r})"
 
@@ -169,9 +181,7 @@ class MistralBackend:
     async def _key(self) -> str | None:
         key = await self._key_source.get() if self._key_source else self._credentials.key
         if not key and not _has_header(self._settings.headers, "authorization"):
-            raise AuthError(
-                f"{DISPLAY_NAME}: no API key to send to the endpoint ({self._credentials.source})."
-            )
+            raise AuthError(f"{DISPLAY_NAME}: no API key to send to the endpoint ({self._credentials.source}).")
         return key
 
     def _headers(self, key: str | None) -> dict[str, str]:
@@ -181,17 +191,13 @@ class MistralBackend:
         headers.update(self._settings.headers)
         return headers
 
-    async def _attempt(
-        self, url: str, content: bytes, key: str | None
-    ) -> AsyncGenerator[str, None]:
+    async def _attempt(self, url: str, content: bytes, key: str | None) -> AsyncGenerator[str, None]:
         host = self._credentials.endpoint
         self.last_stats = None
         with transport_errors(host, backend=DISPLAY_NAME):
             # `async with` is what makes an early aclose()/cancel close the connection, which
             # is how the server learns to stop generating.
-            async with self._client.stream(
-                "POST", url, content=content, headers=self._headers(key)
-            ) as response:
+            async with self._client.stream("POST", url, content=content, headers=self._headers(key)) as response:
                 if response.status_code != 200:
                     body_text = await read_error_body(response)
                     raise map_http_error(
@@ -206,8 +212,7 @@ class MistralBackend:
                 media_type = response.headers.get("content-type", "").split(";")[0].strip()
                 if media_type.lower() != "text/event-stream":
                     raise ProtocolError(
-                        f"{DISPLAY_NAME} answered with {media_type or 'no content type'} "
-                        "instead of an event stream"
+                        f"{DISPLAY_NAME} answered with {media_type or 'no content type'} instead of an event stream"
                     )
                 async for data in iter_sse_data(response.aiter_bytes()):
                     text, finish_reason, stats = chunk_text(data)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -361,3 +363,24 @@ async def test_makes_its_own_client_when_none_is_given(fake: FakeMistral) -> Non
         assert fake.requests[0].headers["user-agent"].startswith("codestral-ls/")
     finally:
         await backend.aclose()
+
+
+async def test_from_settings_takes_the_key_from_the_environment(fake: FakeMistral, client: httpx.AsyncClient) -> None:
+    backend = MistralBackend.from_settings(Settings(endpoint=fake.base_url), client, env={"MISTRAL_API_KEY": KEY})
+    assert "".join(await collect(backend)) == MIDDLE
+    assert fake.requests[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+async def test_from_settings_names_the_env_variable_on_401(client: httpx.AsyncClient) -> None:
+    async with FakeMistral(latency=LatencyProfile.instant(), api_key="the-right-key") as fake:
+        backend = MistralBackend.from_settings(Settings(endpoint=fake.base_url), client, env={"CODESTRAL_API_KEY": KEY})
+        with pytest.raises(AuthError, match="env CODESTRAL_API_KEY") as caught:
+            await collect(backend)
+    assert KEY not in str(caught.value)
+
+
+async def test_from_settings_runs_the_key_command(fake: FakeMistral, client: httpx.AsyncClient) -> None:
+    command = f"{shlex.quote(sys.executable)} -c \"print('{KEY}')\""
+    backend = MistralBackend.from_settings(Settings(endpoint=fake.base_url, api_key_command=command), client, env={})
+    assert "".join(await collect(backend)) == MIDDLE
+    assert fake.requests[0].headers["authorization"] == f"Bearer {KEY}"
