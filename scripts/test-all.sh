@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Every test, on a fresh machine or a used one: installs what is missing, then runs
+#   1. the VS Code extension's TypeScript unit tests (node's test runner),
+#   2. pytest over tests/: pure tables, fake-endpoint and SDK-oracle tests, end-to-end through
+#      real LSP clients, a real headless Neovim, and a real VS Code (code-server + Chromium).
+# --fast skips the VS Code end-to-end set-up (~3 min, ~1 GB the first time); the end-to-end test
+# then skips itself unless an earlier run set it up.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+fast=0
+if [[ "${1:-}" == "--fast" ]]; then fast=1; shift; fi
+
+python="${PYTHON:-python3}"
+[[ -x .venv/bin/python ]] || "$python" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+
+echo "== VS Code extension: build and unit tests"
+(
+  cd editors/vscode
+  npm ci --no-audit --no-fund --loglevel=error
+  npm run --silent build
+  npm test
+)
+
+if [[ $fast == 0 ]]; then
+  echo "== VS Code end-to-end set-up (code-server, Chromium, playwright-core)"
+  bash editors/vscode/scripts/setup-e2e.sh
+fi
+
+echo "== pytest"
+exec .venv/bin/python -m pytest "$@"
