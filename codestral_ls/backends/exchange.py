@@ -65,7 +65,8 @@ async def open_stream(
         with _unreachable(route), transport_errors(route.endpoint, backend=route.display_name):
             async with client.stream("POST", url, json=body, headers=headers) as response:
                 status = response.status_code
-                if status in (401, 403) and attempt == 1 and route.keys.invalidate():
+                if status in (401, 403) and attempt == 1 and route.keys.refreshable:
+                    route.keys.invalidate()  # an expired command key: fetch a new one, once
                     continue
                 if not 200 <= status <= 299:
                     text = await read_error_body(response)

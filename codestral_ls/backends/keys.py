@@ -10,7 +10,10 @@ is the printable description.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 
@@ -87,12 +90,12 @@ class KeyProvider:
             self._fetched_at = self._clock()
             return self._cached
 
-    def invalidate(self) -> bool:
-        """Forget a refused key. True when fetching again may help (so one retry makes sense)."""
-        if self._command is None:
-            return False
+    def invalidate(self) -> None:
+        """Forget a refused key, so the next `get()` runs the command again.
+
+        Only keys from a command can change: check `refreshable` before retrying.
+        """
         self._cached = None
-        return True
 
     async def _run_command(self, command: str) -> str:
         self.command_runs += 1
@@ -102,6 +105,8 @@ class KeyProvider:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
+                # Its own process group, so a timeout can stop whatever the shell started.
+                start_new_session=sys.platform != "win32",
             )
         except OSError as exc:
             raise AuthError(f"apiKeyCommand could not start: {exc.strerror or exc}") from None
@@ -132,5 +137,9 @@ class KeyProvider:
 
 async def _kill(process: asyncio.subprocess.Process) -> None:
     if process.returncode is None:
-        process.kill()
+        if sys.platform == "win32":
+            process.kill()
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
         await process.wait()
