@@ -49,7 +49,14 @@ def window_start(lines: Sequence[str], cursor_line: int, cursor_index: int, budg
         earliest = line_number
     if earliest == 0:
         return 0
-    aligned = -(-earliest // WINDOW_STEP_LINES) * WINDOW_STEP_LINES
+    # Align up to a step, but never give away more than half of the lines that fit: with long
+    # lines or a small budget (fewer than two steps' worth of lines), a full step would leave the
+    # prefix with little more than the cursor's line. Smaller steps are powers of two, so they
+    # still land on the same few starts from one keystroke to the next.
+    step = WINDOW_STEP_LINES
+    while step > 1 and -(-earliest // step) * step - earliest > (cursor_line - earliest) // 2:
+        step //= 2
+    aligned = -(-earliest // step) * step
     return min(aligned, cursor_line)
 
 
