@@ -1,0 +1,298 @@
+"""Issue 2's latency benchmark: keystroke-to-reply latency of the real server over stdio.
+
+For each document size a fresh server opens a synthetic Python file; then, many times: type one
+character (`didChange`) and ask `textDocument/inlineCompletion` with triggerKind Invoked (1), which
+skips the debounce, and time until the reply. The fake backend notes when each request arrived
+and finished, so the server's own overhead is the reply time minus the backend's. Peak memory is
+the server's VmHWM from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..simulator.mistral import LatencyProfile
+from .contenders import FAKE_KEY, server_command, wait_ready
+from .fakes import REALISTIC, TimedFakeMistral
+from .lsp_client import LspClient
+from .stats import fmt, p50_p95_p99, table
+
+SUGGESTION = "compute_total(items, limit)"
+TYPED_ALPHABET = "abdefghijklmnopqrstuvwxyz"  # no "c": typing must not run through the suggestion
+LINE_START = "    value = "
+URI = "file:///bench/generated.py"
+TARGET_P50_MS, TARGET_P99_MS, TARGET_RSS_MB = 2.0, 10.0, 80.0
+
+
+def generate_document(lines: int) -> tuple[str, int]:
+    """Plausible Python of exactly `lines` lines, and the line in the middle to type on."""
+    block = [
+        "def function_{i}(items, limit={m}):",
+        '    """Return the total of the items below the limit ({i})."""',
+        "    total = 0",
+        "    for item in items:",
+        "        if item < limit:",
+        "            total += item * {k}",
+        "    return total",
+        "",
+    ]
+    out: list[str] = []
+    index = 0
+    while len(out) < lines:
+        out += [line.format(i=index, m=index % 7, k=index % 13) for line in block]
+        index += 1
+    out = out[:lines]
+    middle = (lines // 2) - (lines // 2) % len(block) + 3  # inside a function body
+    out[middle] = LINE_START
+    return "\n".join(out) + "\n", middle
+
+
+@attrs.define
+class Sample:
+    total_ms: float
+    backend_ms: float
+    nonempty: bool
+    requests: int
+
+    @property
+    def overhead_ms(self) -> float:
+        return max(0.0, self.total_ms - self.backend_ms)
+
+
+class TimingResponder:
+    """Always the same suggestion; with a latency profile, sleeps its own time to first token."""
+
+    def __init__(self, profile: LatencyProfile, seed: int) -> None:
+        self.profile = profile
+        self.rng = random.Random(seed)
+        self.ttfts_ms: list[float] = []
+
+    async def __call__(self, body: dict[str, Any]) -> str:
+        ttft = self.profile.ttft_s(self.rng)
+        self.ttfts_ms.append(ttft * 1000)
+        if ttft:
+            await asyncio.sleep(ttft)
+        return SUGGESTION
+
+
+class Typer:
+    """Types into the document at the cursor and asks for a suggestion after each key."""
+
+    def __init__(self, client: LspClient, fake: TimedFakeMistral, line: int) -> None:
+        self.client = client
+        self.fake = fake
+        self.line = line
+        self.column = len(LINE_START)
+        self.version = 1
+        self.count = 0
+
+    def _change(self, text: str) -> None:
+        position = {"line": self.line, "character": self.column}
+        self.version += 1
+        self.client.notify("textDocument/didChange", {
+            "textDocument": {"uri": URI, "version": self.version},
+            "contentChanges": [{"range": {"start": position, "end": position}, "text": text}]})
+        if "\n" in text:
+            self.line += text.count("\n")
+            self.column = len(text) - text.rfind("\n") - 1
+        else:
+            self.column += len(text)
+
+    async def keystroke(self, text: str | None = None, trigger_kind: int = 1) -> tuple[Sample, Any]:
+        if text is None:
+            self.count += 1
+            text = ("\n" + LINE_START) if self.count % 40 == 0 else TYPED_ALPHABET[self.count % len(TYPED_ALPHABET)]
+        before = len(self.fake.durations)
+        requests_before = len(self.fake.requests)
+        started = time.perf_counter()
+        self._change(text)
+        pending = self.client.send_request("textDocument/inlineCompletion", {
+            "textDocument": {"uri": URI}, "position": {"line": self.line, "character": self.column},
+            "context": {"triggerKind": trigger_kind}})
+        result, arrived = await pending.future
+        total_ms = (arrived - started) * 1000
+        # A request finishing after the reply is one the reply did not wait for.
+        backend_ms = sum((end - begin) * 1000 for begin, end in self.fake.durations[before:]
+                         if begin >= started and end <= arrived)
+        items = result.get("items") if isinstance(result, dict) else result
+        return Sample(total_ms, backend_ms, bool(items), len(self.fake.requests) - requests_before), result
+
+
+def peak_rss_mb(pid: int | None) -> tuple[float, float]:
+    """(VmHWM, VmRSS) of `pid` in MB, from /proc; NaN where /proc is missing."""
+    values = {"VmHWM": float("nan"), "VmRSS": float("nan")}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            name, _, rest = line.partition(":")
+            if name in values:
+                values[name] = int(rest.split()[0]) / 1024
+    except (OSError, ValueError):
+        pass
+    return values["VmHWM"], values["VmRSS"]
+
+
+@attrs.define
+class SizeResult:
+    lines: int
+    samples: list[Sample]
+    open_ms: float
+    peak_mb: float
+    rss_mb: float
+    through: list[Sample] = attrs.Factory(list)
+
+
+async def measure_size(lines: int, keystrokes: int, profile: LatencyProfile, args: argparse.Namespace,
+                       log: Path | None, on_sample: Any = None, warmup: int = 20) -> SizeResult:
+    text, line = generate_document(lines)
+    responder = TimingResponder(profile, args.seed)
+    fake = TimedFakeMistral(responder, latency=attrs.evolve(profile, ttft_median_ms=0.0, ttft_min_ms=0.0,
+                                                           ttft_max_ms=0.0, ttft_sigma=0.0))
+    await fake.start()
+    env = {k: v for k, v in os.environ.items() if k not in ("CODESTRAL_API_KEY", "MISTRAL_API_KEY")}
+    stderr = open(log, "ab") if log else asyncio.subprocess.DEVNULL  # noqa: SIM115
+    client = await LspClient.spawn(server_command(args.server_cmd), env=env, stderr=stderr)
+    client.keep_notifications = False
+    try:
+        await client.initialize({"backend": "mistral", "endpoint": fake.base_url, "apiKey": FAKE_KEY})
+        await wait_ready(client)
+        client.keep_notifications = False
+        typer = Typer(client, fake, line)
+        opened = time.perf_counter()
+        client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": URI, "languageId": "python", "version": 1, "text": text}})
+        await typer.keystroke("a")
+        open_ms = (time.perf_counter() - opened) * 1000
+        del text
+        for _ in range(warmup):
+            await typer.keystroke()
+        samples: list[Sample] = []
+        for _ in range(keystrokes):
+            sample, result = await typer.keystroke()
+            samples.append(sample)
+            if on_sample is not None:
+                on_sample(typer, sample, result, responder)
+        through = await _typing_through(typer)
+        peak, rss = peak_rss_mb(client.pid)
+        return SizeResult(lines, samples, open_ms, peak, rss, through)
+    finally:
+        await client.close()
+        await fake.stop()
+        if log:
+            stderr.close()  # type: ignore[union-attr]
+
+
+async def _typing_through(typer: Typer) -> list[Sample]:
+    """Type the shown suggestion's characters (automatic triggers): no backend should be needed."""
+    samples: list[Sample] = []
+    await typer.keystroke("\n" + LINE_START)
+    sample, result = await typer.keystroke(" ")
+    items = result.get("items") if isinstance(result, dict) else result
+    if items:
+        typer.client.notify("textDocument/didShowCompletion", {"item": items[0]})
+    for char in SUGGESTION[:15]:
+        sample, _ = await typer.keystroke(char, trigger_kind=2)
+        samples.append(sample)
+    return samples
+
+
+def _row(label: str, samples: list[Sample], extra: list[str]) -> list[str]:
+    totals = p50_p95_p99([s.total_ms for s in samples])
+    overheads = p50_p95_p99([s.overhead_ms for s in samples])
+    backend = p50_p95_p99([s.backend_ms for s in samples])
+    return [label, *(fmt(v, 2) for v in totals), fmt(backend[0], 2), *(fmt(v, 2) for v in overheads), *extra]
+
+
+HEADERS = ["document", "reply p50", "p95", "p99", "backend p50", "server p50", "p95", "p99",
+           "non-empty", "open+1st ms", "peak RSS MB"]
+
+
+async def run(args: argparse.Namespace) -> int:
+    if sys.platform != "linux":
+        print("note: peak memory comes from /proc and is only measured on Linux", file=sys.stderr)
+    quick = bool(args.quick)
+    keystrokes = args.keystrokes or (300 if quick else 1000)
+    sizes = [int(s) for s in str(args.sizes).split(",") if s]
+    out = args.out or Path("benchmarks/out")
+    out.mkdir(parents=True, exist_ok=True)
+    log = out / "latency-server.log"
+    profile = REALISTIC if args.profile == "realistic" else LatencyProfile.instant()
+    print(f"codestral-ls keystroke-to-reply latency: {keystrokes} keystrokes per document, "
+          f"{args.profile} fake backend on loopback (no key, no network)\n"
+          "each keystroke = didChange(1 char) + inlineCompletion(triggerKind Invoked); server = reply - backend\n")
+    results: list[SizeResult] = []
+    for lines in sizes:
+        result = await measure_size(lines, keystrokes, profile, args, log)
+        results.append(result)
+        print(f"  {lines:>7} lines: done", file=sys.stderr)
+    rows = []
+    for r in results:
+        share = f"{sum(s.nonempty for s in r.samples)}/{len(r.samples)}"
+        rows.append(_row(f"{r.lines:,} lines", r.samples, [share, fmt(r.open_ms, 0), fmt(r.peak_mb, 1)]))
+    print("all times in ms")
+    print(table(HEADERS, rows))
+    through_rows = [_row(f"{r.lines:,} lines", r.through,
+                         [f"{sum(s.nonempty for s in r.through)}/{len(r.through)}", "-",
+                          f"{sum(s.requests for s in r.through)} req"]) for r in results if r.through]
+    if through_rows:
+        print("\ntyping through a shown suggestion (automatic triggers; should need no backend request):")
+        print(table(HEADERS[:-1] + ["backend"], through_rows))
+    demo: list[str] = []
+    if not args.no_demo:
+        demo = await streaming_demo(args, log)
+    verdict = _verdict(results)
+    print("\n" + verdict)
+    if args.real:
+        from .real import run_real
+
+        await run_real(args)
+    (out / "latency.json").write_text(json.dumps({
+        "keystrokes": keystrokes, "profile": args.profile,
+        "sizes": [{"lines": r.lines, "open_ms": r.open_ms, "peak_rss_mb": r.peak_mb, "rss_mb": r.rss_mb,
+                   "reply_ms": [s.total_ms for s in r.samples], "server_ms": [s.overhead_ms for s in r.samples]}
+                  for r in results]}))
+    return 0
+
+
+def _verdict(results: list[SizeResult]) -> str:
+    largest = max(results, key=lambda r: r.lines)
+    p50, _, p99 = p50_p95_p99([s.overhead_ms for s in largest.samples])
+    marks = [
+        ("server p50 <= 2 ms", p50 <= TARGET_P50_MS, f"{p50:.2f} ms"),
+        ("server p99 <= 10 ms", p99 <= TARGET_P99_MS, f"{p99:.2f} ms"),
+        ("peak RSS <= 80 MB", largest.peak_mb <= TARGET_RSS_MB, f"{largest.peak_mb:.1f} MB"),
+    ]
+    head = f"targets at {largest.lines:,} lines (2-core CI machine):"
+    return "\n".join([head] + [f"  [{'ok' if ok else 'MISSED'}] {name}: {value}" for name, ok, value in marks])
+
+
+async def streaming_demo(args: argparse.Namespace, log: Path | None, keystrokes: int = 12) -> list[str]:
+    """A few keystrokes against the realistic profile (150-600 ms to first token, streamed)."""
+    print(f"\nstreaming demo: {keystrokes} keystrokes on 1,000 lines, fake backend with "
+          f"{REALISTIC.ttft_min_ms:.0f}-{REALISTIC.ttft_max_ms:.0f} ms to first token, "
+          f"{REALISTIC.per_token_ms:.0f} ms per token")
+    lines: list[str] = []
+
+    def show(typer: Typer, sample: Sample, result: Any, responder: TimingResponder) -> None:
+        items = result.get("items") if isinstance(result, dict) else result
+        text = items[0]["insertText"] if items else ""
+        ttft = responder.ttfts_ms[-1] if responder.ttfts_ms and sample.requests else 0.0
+        line = (f"  key {len(lines) + 1:>2}: suggestion {text!r:<32} after {sample.total_ms:6.1f} ms "
+                f"(backend {sample.backend_ms:6.1f}: first token {ttft:5.1f}; server {sample.overhead_ms:4.1f})")
+        lines.append(line)
+        print(line, flush=True)
+
+    result = await measure_size(1000, keystrokes, REALISTIC, args, log, on_sample=show, warmup=2)
+    p50, p95, _ = p50_p95_p99([s.total_ms for s in result.samples])
+    print(f"  reply p50 {p50:.0f} ms, p95 {p95:.0f} ms; server overhead p50 "
+          f"{p50_p95_p99([s.overhead_ms for s in result.samples])[0]:.2f} ms")
+    return lines
