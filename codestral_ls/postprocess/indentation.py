@@ -106,7 +106,7 @@ def normalize(lines: list[str], style: IndentStyle, base: int) -> list[str]:
         return result
     out_unit = _space_unit(nonzero)
     odd = [o for o in nonzero if o % style.unit]
-    if out_unit < style.unit and style.unit % out_unit == 0 and len(odd) >= 2:
+    if out_unit < style.unit and style.unit % out_unit == 0 and odd:
         for (i, ws), offset in zip(body, offsets, strict=True):
             new = max(0, base + offset // out_unit * style.unit)
             result[i] = " " * new + result[i][len(ws):]

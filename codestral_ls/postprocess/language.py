@@ -42,6 +42,7 @@ _KEYWORD_OPENER = re.compile(
     r"(def|class|module|if|unless|while|until|for|case|begin|function|local function)\b"
 )
 _OPEN_TAG = re.compile(r"<([A-Za-z][\w:-]*)(\s[^<>]*)?>$")
+_ARROW_LANGUAGES = frozenset({"javascript", "typescript", "javascriptreact", "typescriptreact"})
 _FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~)", re.MULTILINE)
 _FENCE_INFO = re.compile(r"^[ \t]*(?:```|~~~)[ \t]*([\w+#-]*)", re.MULTILINE)
 _FENCE_ALIASES = {"py": "python", "js": "javascript", "ts": "typescript", "sh": "shellscript",
@@ -140,7 +141,7 @@ def opens_block(line: str, language_id: str) -> bool:
     last = code[-1]
     if last in "{([":
         return True
-    if code.endswith(("=>", "->")):
+    if code.endswith("=>") and language_id in _ARROW_LANGUAGES:
         return True
     if last == ":" and language_id in INDENT_LANGUAGES:
         return True
@@ -219,6 +220,6 @@ def fix_json_commas(text: str, next_line: str) -> str:
     following = next_line.lstrip()[:1]
     if following in ("}", "]") and body.endswith(","):
         return body[:-1]
-    if following == '"' and "\n" in text and body[-1:] in _JSON_VALUE_END:
+    if following == '"' and body[-1:] in _JSON_VALUE_END:
         return body + ","
     return text

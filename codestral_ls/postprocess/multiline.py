@@ -49,10 +49,14 @@ def multiline_reason(ctx: FimContext) -> tuple[bool, str]:
         return not stripped, "block comment"
     if not stripped:
         return True, "blank line"
+    if line_suffix.strip():
+        # Only closers right of the cursor: a body between braces (`{█}`) may take lines,
+        # anything else (`foo(█)`, `"█"`) is finished on this line.
+        if stripped.endswith("{"):
+            return True, "opens a block"
+        return False, "inside an expression"
     if lang.opens_block(line_prefix, language_id):
         return True, "opens a block"
-    if line_suffix.strip():
-        return False, "inside an expression"
     last = stripped[-1]
     if last.isalnum() or last in "_ " or last in _MID_EXPRESSION_END:
         return False, "unfinished line"

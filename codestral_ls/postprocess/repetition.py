@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .brackets import scan
 from .indentation import indent_width
 
 # Largest group of lines whose threefold repetition is detected.
@@ -54,7 +55,15 @@ def inline_loop(line: str) -> int | None:
     match = _INLINE_LOOP.search(line)
     if match is None or len(_LETTERS.findall(match.group(1))) < 3:
         return None
-    return match.start() + len(match.group(1))
+    # The regex may lock onto a rotation of the unit (`().toString`): keep one whole copy
+    # and end where the brackets balance, not between a name and its call.
+    unit = len(match.group(1))
+    first = match.start() + unit
+    balance = scan(line[: match.start()])
+    for cut in range(first, min(first + unit, match.end())):
+        if line[cut] not in "([" and scan(line[:cut]) == balance:
+            return cut
+    return first
 
 
 def echoed_block(

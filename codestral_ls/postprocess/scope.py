@@ -34,7 +34,7 @@ def depth_change(line: str, language_id: str) -> int:
     change = sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
     if language_id in lang.MARKUP_LANGUAGES and "<" in code:
         opens = sum(1 for m in _TAG_OPEN.finditer(code) if not m.group(1))
-        change += opens - len(_VOID.findall(code)) - 2 * len(_TAG_CLOSE.findall(code))
+        change += opens - len(_VOID.findall(code)) - len(_TAG_CLOSE.findall(code))
     if language_id in lang.KEYWORD_END_LANGUAGES:
         stripped = code.strip()
         if lang.is_closer_line(stripped, language_id):
