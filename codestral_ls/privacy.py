@@ -45,8 +45,9 @@ def glob_to_regex(glob: str) -> re.Pattern[str]:
                 out.append(re.escape(char))
             else:
                 body = glob[i + 1 : end].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
+                if body.startswith(("!", "^")):
+                    # A negated class matches one character of a name, never the folder separator.
+                    body = "^/" + body[1:]
                 out.append(f"[{body}]")
                 i = end
         elif char == "{":
