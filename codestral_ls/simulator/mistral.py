@@ -235,7 +235,7 @@ class FakeMistral:
     async def _stream(
         self, exchange: Exchange, body: dict[str, Any], reply: Scripted, record: RecordedRequest
     ) -> None:
-        text, finish = _shape(reply, body, self.latency.chunk_chars)
+        text, finish = shape_reply(reply, body, self.latency.chunk_chars)
         pieces = _pieces(text, self.latency.chunk_chars)
         chunk_id = uuid.uuid4().hex
         await exchange.start_stream(200, {"content-type": "text/event-stream"})
@@ -264,7 +264,7 @@ class FakeMistral:
     async def _complete(
         self, exchange: Exchange, body: dict[str, Any], reply: Scripted, record: RecordedRequest
     ) -> None:
-        text, finish = _shape(reply, body, self.latency.chunk_chars)
+        text, finish = shape_reply(reply, body, self.latency.chunk_chars)
         pieces = _pieces(text, self.latency.chunk_chars)
         await exchange.pause(
             self.latency.ttft_s(self._rng) + len(pieces) * self.latency.per_token_ms / 1000.0
@@ -330,7 +330,7 @@ async def _send_error(exchange: Exchange, reply: ErrorReply) -> None:
     await exchange.send(reply.status, text.encode(), headers)
 
 
-def _shape(reply: Scripted, body: dict[str, Any], chunk_chars: int) -> tuple[str, str]:
+def shape_reply(reply: Scripted, body: dict[str, Any], chunk_chars: int) -> tuple[str, str]:
     """The text actually generated and its finish_reason, after `stop` and `max_tokens`."""
     if isinstance(reply, str):
         reply = Completion(reply)
