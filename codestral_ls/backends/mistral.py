@@ -16,6 +16,8 @@ from ..config import Credentials, Settings, resolve_mistral_credentials
 from ..errors import AuthError, ProtocolError, ServerError
 from .base import FimRequest, StreamStats
 from .http import (
+    display_host,
+    error_detail,
     make_http_client,
     map_http_error,
     read_error_body,
@@ -79,7 +81,8 @@ def chunk_text(data: str) -> tuple[str, str | None, StreamStats | None]:
         raise ProtocolError(f"{DISPLAY_NAME} sent a stream chunk that is not an object")
     choices = chunk.get("choices")
     if choices is None and ("error" in chunk or "message" in chunk or "detail" in chunk):
-        raise ServerError(f"{DISPLAY_NAME} reported an error mid-stream")
+        detail = error_detail(data)
+        raise ServerError(f"{DISPLAY_NAME} failed mid-stream: {detail}", detail=detail)
     if not isinstance(choices, list):
         raise ProtocolError(f"{DISPLAY_NAME} sent a stream chunk without `choices`")
     stats = _usage(chunk.get("usage"))
@@ -212,7 +215,9 @@ class MistralBackend:
                 media_type = response.headers.get("content-type", "").split(";")[0].strip()
                 if media_type.lower() != "text/event-stream":
                     raise ProtocolError(
-                        f"{DISPLAY_NAME} answered with {media_type or 'no content type'} instead of an event stream"
+                        f"{DISPLAY_NAME} at {display_host(host)} answered with "
+                        f"{media_type or 'no content type'} instead of an event stream; "
+                        "is `endpoint` the right server?"
                     )
                 async for data in iter_sse_data(response.aiter_bytes()):
                     text, finish_reason, stats = chunk_text(data)

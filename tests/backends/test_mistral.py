@@ -384,3 +384,17 @@ async def test_from_settings_runs_the_key_command(fake: FakeMistral, client: htt
     backend = MistralBackend.from_settings(Settings(endpoint=fake.base_url, api_key_command=command), client, env={})
     assert "".join(await collect(backend)) == MIDDLE
     assert fake.requests[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+async def test_an_error_event_mid_stream_surfaces_its_text(fake: FakeMistral, client: httpx.AsyncClient) -> None:
+    fake.responder = answer(MalformedChunk("ret", data='{"object":"error","message":"overloaded"}'))
+    with pytest.raises(ServerError, match="overloaded") as caught:
+        await collect(backend_for(fake, client))
+    assert caught.value.detail == "overloaded"
+
+
+async def test_a_non_stream_reply_says_which_host(fake: FakeMistral, client: httpx.AsyncClient) -> None:
+    fake.responder = answer(ErrorReply(200, "<html>login</html>", {"content-type": "text/html"}))
+    with pytest.raises(ProtocolError, match="text/html") as caught:
+        await collect(backend_for(fake, client))
+    assert fake.base_url.removeprefix("http://") in str(caught.value)
