@@ -1,0 +1,194 @@
+"""`codestral-ls check` against the fakes: each step's verdict, the fix it prints, the exit code."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from codestral_ls.check import run_check
+from codestral_ls.config import Settings
+from codestral_ls.simulator.llamacpp import FakeLlamaCpp
+from codestral_ls.simulator.mistral import ErrorReply, FakeMistral, LatencyProfile
+from codestral_ls.simulator.ollama import FakeOllama
+from codestral_ls.simulator.openai import FakeOpenAI
+
+KEY = "sk-test-9f8e7d6c"
+FAST = LatencyProfile.instant()
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=5.0) as http:
+        yield http
+
+
+async def check(
+    settings: Settings, client: httpx.AsyncClient, env: dict[str, str] | None = None, **kw: object
+) -> tuple[int, str]:
+    out = io.StringIO()
+    code = await run_check(settings, out, env or {}, client=client, **kw)  # type: ignore[arg-type]
+    text = out.getvalue()
+    assert KEY not in text
+    return code, text
+
+
+async def test_ollama_all_good(client: httpx.AsyncClient) -> None:
+    async with FakeOllama(latency=FAST) as fake:
+        code, text = await check(Settings(backend="ollama", endpoint=fake.base_url), client)
+    assert code == 0, text
+    assert "ok    reach Ollama" in text and "Ollama 0.12.3" in text
+    assert "ok    model codestral (context 32768 tokens)" in text
+    assert "ok    one tiny completion" in text and "'return a + b'" in text
+    assert text.rstrip().endswith("Completions will work.")
+
+
+async def test_ollama_not_running(client: httpx.AsyncClient) -> None:
+    async with FakeOllama() as gone:
+        url = gone.base_url
+    code, text = await check(Settings(backend="ollama", endpoint=url), client)
+    assert code == 1
+    assert f"Ollama is not running at {url}" in text and "ollama serve" in text
+    assert "skip  one tiny completion" in text
+
+
+async def test_ollama_model_not_pulled(client: httpx.AsyncClient) -> None:
+    async with FakeOllama(models={"llama3": ["completion"]}, latency=FAST) as fake:
+        code, text = await check(Settings(backend="ollama", endpoint=fake.base_url), client)
+    assert code == 1
+    assert "FAIL  model codestral (model not found: codestral)" in text
+    assert "fix: run `ollama pull codestral`" in text
+
+
+async def test_ollama_model_without_insert(client: httpx.AsyncClient) -> None:
+    async with FakeOllama(models={"llama3": ["completion"]}, latency=FAST) as fake:
+        settings = Settings(backend="ollama", endpoint=fake.base_url, model="llama3")
+        code, text = await check(settings, client)
+    assert code == 1
+    assert "cannot fill in the middle" in text and "promptTemplate" in text
+
+
+async def test_llamacpp_all_good(client: httpx.AsyncClient) -> None:
+    async with FakeLlamaCpp(latency=FAST) as fake:
+        code, text = await check(Settings(backend="llamacpp", endpoint=fake.base_url), client)
+    assert code == 0, text
+    assert "codestral-22b-v0.1-q4_k_m.gguf, context 32768 tokens" in text
+
+
+async def test_llamacpp_still_loading(client: httpx.AsyncClient) -> None:
+    async with FakeLlamaCpp(loading=True, latency=FAST) as fake:
+        code, text = await check(Settings(backend="llamacpp", endpoint=fake.base_url), client)
+    assert code == 1 and "still loading the model" in text
+
+
+async def test_llamacpp_infill_on_a_model_without_fim_tokens(client: httpx.AsyncClient) -> None:
+    async with FakeLlamaCpp(latency=FAST) as fake:
+        settings = Settings(backend="llamacpp", endpoint=fake.base_url, prompt_template="infill")
+        code, text = await check(settings, client)
+    assert code == 1 and "FAIL  one tiny completion" in text and "/completion" in text
+
+
+async def test_openai_model_not_served_lists_the_served_ones(client: httpx.AsyncClient) -> None:
+    async with FakeOpenAI(latency=FAST) as fake:
+        code, text = await check(Settings(backend="openai", endpoint=fake.base_url), client)
+    assert code == 1
+    assert "model not found: codestral-latest" in text
+    assert "fix: set `model` to one of: mistralai/Codestral-22B-v0.1" in text
+
+
+async def test_openai_all_good_with_a_key(client: httpx.AsyncClient) -> None:
+    async with FakeOpenAI(api_key=KEY, latency=FAST) as fake:
+        settings = Settings(
+            backend="openai", endpoint=fake.base_url + "/v1", model="mistralai/Codestral-22B-v0.1", api_key=KEY
+        )
+        code, text = await check(settings, client)
+    assert code == 0, text
+    assert "served, context 32768 tokens" in text
+
+
+async def test_openai_wrong_key(client: httpx.AsyncClient) -> None:
+    async with FakeOpenAI(api_key="other", latency=FAST) as fake:
+        settings = Settings(backend="openai", endpoint=fake.base_url, api_key=KEY)
+        code, text = await check(settings, client)
+    assert code == 1 and "rejected the key from the apiKey setting" in text
+
+
+async def test_mistral_without_a_key(client: httpx.AsyncClient) -> None:
+    code, text = await check(Settings(endpoint="http://127.0.0.1:9"), client, {})
+    assert code == 1
+    assert "FAIL  API key (no API key)" in text and "CODESTRAL_API_KEY" in text
+
+
+async def test_mistral_host_without_model_list_still_checks_a_completion(client: httpx.AsyncClient) -> None:
+    async with FakeMistral(api_key=KEY, latency=FAST) as fake:
+        code, text = await check(Settings(endpoint=fake.base_url), client, {"CODESTRAL_API_KEY": KEY})
+    assert code == 0, text
+    assert "ok    API key (from env CODESTRAL_API_KEY" in text
+    assert "skip" in text and "does not list models" in text
+    assert "ok    one tiny completion" in text
+
+
+async def test_mistral_failing_completion_means_exit_1(client: httpx.AsyncClient) -> None:
+    reply = ErrorReply(503, {"message": "Service unavailable"})
+    async with FakeMistral(lambda _body: reply, api_key=KEY, latency=FAST) as fake:
+        code, text = await check(Settings(endpoint=fake.base_url), client, {"CODESTRAL_API_KEY": KEY})
+    assert code == 1 and "FAIL  one tiny completion" in text and "503" in text
+
+
+async def test_mistral_key_for_the_other_host_is_recognised(client: httpx.AsyncClient) -> None:
+    async with (
+        FakeMistral(api_key="the-right-one", latency=FAST) as here,
+        FakeMistral(api_key=KEY, latency=FAST) as there,
+    ):
+        settings = Settings(endpoint=here.base_url, api_key=KEY)
+        code, text = await check(settings, client, {}, sibling_hosts={here.base_url: there.base_url})
+    assert code == 1
+    assert "this key is a key for" in text and "accepts it" in text
+    assert f"fix: set `endpoint` to {there.base_url}" in text
+
+
+def models_transport(cards: list[dict[str, object]]) -> httpx.MockTransport:
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/models":
+            return httpx.Response(200, json={"object": "list", "data": cards})
+        chunk = {
+            "id": "c",
+            "model": "m",
+            "choices": [{"index": 0, "delta": {"content": "a + b"}, "finish_reason": "stop"}],
+        }
+        body = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
+        return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
+
+    return httpx.MockTransport(handle)
+
+
+CARD = {
+    "id": "codestral-2508",
+    "aliases": ["codestral-latest"],
+    "max_context_length": 256000,
+    "capabilities": {"completion_fim": True},
+}
+
+
+async def test_mistral_model_card_confirms_fim_and_context() -> None:
+    async with httpx.AsyncClient(transport=models_transport([CARD])) as mocked:
+        code, text = await check(Settings(api_key=KEY), mocked)
+    assert code == 0, text
+    assert "FIM supported, context 256000 tokens" in text
+
+
+async def test_mistral_model_without_fim() -> None:
+    chat = {"id": "mistral-large-latest", "capabilities": {"completion_fim": False}}
+    async with httpx.AsyncClient(transport=models_transport([CARD, chat])) as mocked:
+        code, text = await check(Settings(api_key=KEY, model="mistral-large-latest"), mocked)
+    assert code == 1 and "cannot fill in the middle" in text
+
+
+async def test_mistral_unknown_model_lists_fim_models() -> None:
+    async with httpx.AsyncClient(transport=models_transport([CARD])) as mocked:
+        code, text = await check(Settings(api_key=KEY, model="codestral-2099"), mocked)
+    assert code == 1
+    assert "model not found: codestral-2099" in text and "one of: codestral-2508" in text
