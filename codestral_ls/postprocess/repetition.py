@@ -32,17 +32,22 @@ def repeated_line(lines: Sequence[str], index: int) -> int | None:
     return index - 2 if not line.strip() else index - 1
 
 
+def _bare(line: str) -> str:
+    return line.rstrip().rstrip(",;")
+
+
 def repeated_group(lines: Sequence[str], index: int) -> int | None:
-    """A group of 2..4 lines repeated three times ending at `index`: keep the first group."""
+    """A group of 2..4 lines repeated three times ending at `index`: keep the first group.
+    Lines are compared without a trailing separator, as the last copy often lacks it."""
     for size in range(2, MAX_GROUP_LINES + 1):
         first = index + 1 - 3 * size
         if first < 0:
             break
-        group = [line.rstrip() for line in lines[first : first + size]]
+        group = [_bare(line) for line in lines[first : first + size]]
         if not any(group) or len(set(group)) == 1:
             continue
-        second = [line.rstrip() for line in lines[first + size : first + 2 * size]]
-        third = [line.rstrip() for line in lines[first + 2 * size : index + 1]]
+        second = [_bare(line) for line in lines[first + size : first + 2 * size]]
+        third = [_bare(line) for line in lines[first + 2 * size : index + 1]]
         if group == second == third:
             return first + size
     return None
