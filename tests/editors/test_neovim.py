@@ -38,6 +38,8 @@ def scripted(body: dict[str, Any]) -> Reply:
         return 'héllo wörld ☕"'
     if prompt.endswith("def add(a, b):\n    "):
         return "return a + b"
+    if prompt.endswith("print("):
+        return '"hi")'
     return ""
 
 

@@ -25,4 +25,13 @@ H.truthy(#words == 1, 'one menu item, got ' .. vim.inspect(words))
 H.input('<C-y>')
 H.wait_eq('line after choosing the item', 'greeting = "héllo wörld ☕"', function() return H.line(0) end)
 H.eq({}, H.ghost(), 'no ghost text in menu mode')
+
+-- The item re-types the closer after the cursor: it must replace it, not double it.
+H.input('<CR>print()<Left><M-\\>')
+H.wait_for('a menu item inside print()', function()
+  return #(H.lua('return vim.fn.complete_info({ "items" })').items or {}) > 0
+end, 15000)
+H.input('<C-y>')
+H.wait_eq('closer replaced', 'print("hi")', function() return H.line(1) end)
+H.eq({ 2, #'print("hi")' }, H.cursor(), 'cursor after the closer')
 H.done('menu')

@@ -2,6 +2,7 @@
 -- Codestral endpoint (CODESTRAL_TEST_ENDPOINT) started by the pytest side, which answers
 --   prompt ending in 'greeting = "'            -> 'héllo wörld ☕"'
 --   prompt ending in 'def add(a, b):\n    '    -> 'return a + b'
+--   prompt ending in 'print('                  -> '"hi")'
 -- and nothing otherwise. The key comes from env CODESTRAL_API_KEY.
 local H = dofile(vim.fn.fnamemodify(arg[0], ':p:h') .. '/helpers.lua')
 local cmd = vim.json.decode((assert(os.getenv('CODESTRAL_TEST_SERVER_CMD'), 'CODESTRAL_TEST_SERVER_CMD')))
@@ -36,8 +37,16 @@ vim.wait(500) -- a fresh request goes out; the endpoint has nothing for it
 H.eq({}, H.ghost(), 'no ghost for an unknown prefix')
 H.eq({ 'greeting = "héllo wörld ☕"', 'def add(a, b):', '    rex' }, H.lines(), 'buffer')
 
+-- The suggestion re-types the closer after the cursor: accepting replaces it.
+H.input('<Esc>oprint()<Left>') -- autoindent keeps the 4 spaces
+H.wait_eq('ghost before the closer', { { row = 3, col = 10, text = '"hi"' } }, H.ghost)
+H.input('<Tab>')
+H.wait_eq('closer replaced, not doubled', '    print("hi")', function() return H.line(3) end)
+H.eq({ 4, #'    print("hi")' }, H.cursor(), 'cursor after the closer')
+
 -- :checkhealth codestral reports the server and where the key comes from, never the key.
 H.input('<Esc>')
+H.wait_status('ready') -- leaving insert mode cancelled the last request
 H.lua('vim.cmd("checkhealth codestral")')
 local report = table.concat(H.lua('return vim.api.nvim_buf_get_lines(0, 0, -1, false)'), '\n')
 for _, expected in ipairs({ 'server command:', 'server version: codestral-ls', 'status ready',

@@ -5,6 +5,7 @@ local M = {}
 local api = vim.api
 local config = require('codestral.config')
 local ghost = require('codestral.ghost')
+local menu = require('codestral.menu')
 local status = require('codestral.status')
 
 --- @type codestral.Options|nil  the options given to setup(), resolved
@@ -105,8 +106,8 @@ local function attach(client, bufnr)
   elseif M.mode == 'native' then
     -- Neovim 0.12+: not testable here (0.11 is the newest Neovim the registries offer).
     pcall(vim.lsp.inline_completion.enable, true, { bufnr = bufnr, client_id = client.id })
-  elseif M.mode == 'menu' and vim.lsp.completion then
-    vim.lsp.completion.enable(true, client.id, bufnr, { autotrigger = M.options.auto_trigger })
+  elseif M.mode == 'menu' then
+    menu.attach(client, bufnr, M.options.auto_trigger)
   end
 end
 
@@ -122,7 +123,7 @@ local ACTIONS = {
   prev = { ghost = function() ghost.cycle(-1) return true end,
            native = function() vim.lsp.inline_completion.select({ count = -1 }) return true end },
   suggest = { ghost = function() ghost.suggest() return true end,
-              menu = function() vim.lsp.completion.get() return true end },
+              menu = function() menu.mark(0) vim.lsp.completion.get() return true end },
 }
 
 -- Keys that only act on a visible suggestion and otherwise do what they normally do.
@@ -199,6 +200,7 @@ function M.setup(opts)
       local client = vim.lsp.get_client_by_id(args.data.client_id)
       if client and client.name == NAME then
         ghost.detach(args.buf)
+        menu.detach(args.buf)
         local stopped = vim.fn.has('nvim-0.11') == 1 and client:is_stopped() or client.is_stopped()
         if stopped or vim.tbl_isempty(client.attached_buffers or {}) then
           status.forget(client.id)
