@@ -1,9 +1,8 @@
 """`codestral-ls check`: can completions work with these settings? Each step, its time, a fix.
 
 Steps: reach the endpoint, verify the key, confirm the model exists and can fill in the middle
-(Mistral's `GET /v1/models` `capabilities.completion_fim`, Ollama's `/api/show` capabilities,
-llama.cpp's `/health` and `/props`, OpenAI-compatible `/v1/models`), then one tiny completion.
-The exit code is 0 only when every step that ran passed. Keys are never printed.
+(the per-backend probes in `probes`), then one tiny completion through the real backend. The
+exit code is 0 only when every step that ran passed. Keys are never printed.
 """
 
 from __future__ import annotations
@@ -11,41 +10,19 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TextIO
+from typing import TextIO
 
 import attrs
 import httpx
 
-from .backends import llamacpp, ollama, openai
 from .backends.base import FimRequest
-from .backends.exchange import Route, get_json
-from .backends.factory import ENV_KEYS, make_backend
-from .backends.http import display_host, make_http_client
-from .backends.keys import KeyProvider
-from .config import CODESTRAL_HOST, MISTRAL_HOST, Settings, resolve_mistral_credentials
+from .backends.factory import make_backend
+from .backends.http import make_http_client
+from .config import Settings
 from .errors import AuthError, BackendError, ModelUnavailable, TransportError
+from .probes import PROBES, SIBLING_HOSTS, Skipped, StepFailed
 
-# Where else a Mistral key may belong: keys do not work across these hosts (spec §1.1).
-SIBLING_HOSTS: Mapping[str, str] = {
-    CODESTRAL_HOST: MISTRAL_HOST,
-    MISTRAL_HOST: CODESTRAL_HOST,
-    "https://api.eu.mistral.ai": CODESTRAL_HOST,
-    "https://api.us.mistral.ai": CODESTRAL_HOST,
-}
 TINY = FimRequest("def add(a, b):\n    return ", "\n\nprint(add(1, 2))\n", "", 16, 0.0, ("\n\n",))
-
-
-class StepFailed(Exception):
-    """A step's problem and the concrete fix to print under it."""
-
-    def __init__(self, problem: str, fix: str = "") -> None:
-        super().__init__(problem)
-        self.problem = problem
-        self.fix = fix
-
-
-class Skipped(Exception):
-    """A step that cannot run here (e.g. the host has no model list); not a failure."""
 
 
 @attrs.define
@@ -103,7 +80,7 @@ async def run_check(
             f"codestral-ls check: backend {settings.backend}, model {settings.model}, "
             f"endpoint {settings.endpoint or 'default'}\n"
         )
-        probe = _PROBES[settings.backend]
+        probe = PROBES[settings.backend]
         if await probe(settings, http, env, report, sibling_hosts):
             await report.step("one tiny completion", lambda: _tiny(settings, http, env))
         else:
@@ -116,9 +93,6 @@ async def run_check(
         return 1
     out.write("Completions will work.\n")
     return 0
-
-
-Probe = Callable[[Settings, httpx.AsyncClient, Mapping[str, str], Report, Mapping[str, str]], Awaitable[bool]]
 
 
 async def _tiny(settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str]) -> str:
@@ -149,244 +123,3 @@ def _fix_for(exc: BackendError, settings: Settings) -> str:
     if isinstance(exc, ModelUnavailable):
         return "check the `model` setting"
     return ""
-
-
-def _route(settings: Settings, name: str, endpoint: str, keys: KeyProvider) -> Route:
-    return Route(name, endpoint, keys, dict(settings.headers))
-
-
-async def _fetch(route: Route, client: httpx.AsyncClient, path: str, unreachable: str = "") -> Any:
-    try:
-        return await get_json(client, route, path)
-    except TransportError as exc:
-        raise StepFailed(str(exc), unreachable) from None
-    except AuthError as exc:
-        raise StepFailed(str(exc), "check `apiKey` / `apiKeyCommand`") from None
-
-
-# ---- Mistral --------------------------------------------------------------------------------
-
-
-async def _mistral(
-    settings: Settings,
-    client: httpx.AsyncClient,
-    env: Mapping[str, str],
-    report: Report,
-    sibling_hosts: Mapping[str, str],
-) -> bool:
-    credentials = resolve_mistral_credentials(settings, env)
-    endpoint = credentials.endpoint.rstrip("/")
-    if settings.api_key_command and not settings.api_key:
-        keys = KeyProvider.from_settings(settings, env)
-    else:
-        keys = KeyProvider(static=credentials.key, source=credentials.source)
-
-    async def key_present() -> str:
-        try:
-            key = await keys.get()
-        except AuthError as exc:
-            raise StepFailed(str(exc), "run the apiKeyCommand yourself and fix what it says") from None
-        if not key and not any(name.lower() == "authorization" for name in settings.headers):
-            raise StepFailed(
-                "no API key",
-                "set CODESTRAL_API_KEY (a Codestral key, for codestral.mistral.ai) or "
-                "MISTRAL_API_KEY (a La Plateforme key, for api.mistral.ai), or `apiKey`",
-            )
-        return f"from {keys.source}, for {display_host(endpoint)}"
-
-    if not await report.step("API key", key_present):
-        return False
-    route = _route(settings, "Mistral", endpoint, keys)
-    if settings.url_template:
-        # Gateways (Vertex AI, proxies) have no model list: the tiny completion checks it all.
-        return await report.step("model list", _raise(Skipped("urlTemplate is set: a gateway")))
-
-    async def models() -> str:
-        try:
-            listing = await get_json(client, route, "/v1/models")
-        except AuthError as exc:
-            sibling, key = sibling_hosts.get(endpoint), await keys.get()
-            if sibling and key and await _key_works_on(sibling, key, settings, client):
-                raise StepFailed(
-                    f"this key is {_key_kind(sibling)}: {display_host(endpoint)} refuses it, "
-                    f"{display_host(sibling)} accepts it",
-                    f"set `endpoint` to {sibling} (or use a key made for {display_host(endpoint)})",
-                ) from None
-            raise StepFailed(str(exc), "check the key and where it comes from") from None
-        except ModelUnavailable:
-            raise Skipped(f"{display_host(endpoint)} does not list models") from None
-        except TransportError as exc:
-            raise StepFailed(str(exc), "check `endpoint`, your network and any proxy") from None
-        return _mistral_model(listing, settings.model)
-
-    return await report.step(f"endpoint, key and model {settings.model}", models)
-
-
-def _mistral_model(listing: Any, model: str) -> str:
-    cards = listing.get("data") if isinstance(listing, dict) else None
-    if not isinstance(cards, list):
-        raise Skipped("the model list has an unknown shape")
-    for card in cards:
-        if not isinstance(card, dict):
-            continue
-        if card.get("id") == model or model in (card.get("aliases") or []):
-            fim = (card.get("capabilities") or {}).get("completion_fim")
-            if fim is False:
-                raise StepFailed(
-                    f"model {model} cannot fill in the middle (capabilities.completion_fim is false)",
-                    "set `model` to codestral-latest (or another Codestral model)",
-                )
-            context = card.get("max_context_length")
-            return f"FIM supported, context {context} tokens" if context else "FIM supported"
-    fim_models = sorted(
-        str(card.get("id"))
-        for card in cards
-        if isinstance(card, dict) and (card.get("capabilities") or {}).get("completion_fim")
-    )
-    raise StepFailed(
-        f"model not found: {model}",
-        f"set `model` to one of: {', '.join(fim_models) or 'codestral-latest'}",
-    )
-
-
-async def _key_works_on(base: str, key: str, settings: Settings, client: httpx.AsyncClient) -> bool:
-    route = _route(settings, "Mistral", base, KeyProvider(static=key))
-    try:
-        await get_json(client, route, "/v1/models")
-    except ModelUnavailable:
-        return True  # the key got past authentication; only the route is missing
-    except BackendError:
-        return False
-    return True
-
-
-def _key_kind(host: str) -> str:
-    name = display_host(host)
-    if name == display_host(CODESTRAL_HOST):
-        return "a Codestral key"
-    if name.startswith("api.") and name.endswith("mistral.ai"):
-        return "a La Plateforme key"
-    return f"a key for {name}"
-
-
-def _raise(exc: Exception) -> Callable[[], Awaitable[str]]:
-    async def action() -> str:
-        raise exc
-
-    return action
-
-
-# ---- Ollama ---------------------------------------------------------------------------------
-
-
-async def _ollama(
-    settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str], report: Report, _: Any
-) -> bool:
-    endpoint = settings.endpoint or ollama.DEFAULT_ENDPOINT
-    keys = KeyProvider.from_settings(settings, env, ENV_KEYS["ollama"])
-    hint = f"Ollama is not running at {endpoint}: start it with `ollama serve` (or fix `endpoint`)"
-    route = _route(settings, "Ollama", endpoint, keys)
-    model = ollama.ollama_model(settings.model)
-
-    async def reach() -> str:
-        version = await _fetch(route, client, "/api/version", hint)
-        return f"Ollama {version.get('version', '?')}" if isinstance(version, dict) else ""
-
-    async def show() -> str:
-        try:
-            with_headers = {"Authorization": f"Bearer {k}"} if (k := await keys.get()) else {}
-            response = await client.post(
-                endpoint.rstrip("/") + "/api/show",
-                json={"model": model},
-                headers={**with_headers, **settings.headers},
-            )
-        except httpx.HTTPError as exc:
-            raise StepFailed(f"could not ask Ollama about the model ({type(exc).__name__})") from None
-        if response.status_code == 404:
-            raise StepFailed(f"model not found: {model}", f"run `ollama pull {model}`")
-        if response.status_code != 200:
-            raise StepFailed(f"Ollama answered {response.status_code}: {response.text[:200]}")
-        shown = response.json()
-        capabilities = shown.get("capabilities") or []
-        info = shown.get("model_info") or {}
-        context = next((v for k, v in info.items() if k.endswith(".context_length")), None)
-        if "insert" not in capabilities and not settings.prompt_template:
-            raise StepFailed(
-                f"model {model} cannot fill in the middle (no `insert` capability)",
-                f"use a FIM model (`ollama pull codestral`, qwen2.5-coder), or set "
-                f'`promptTemplate` (e.g. "codestral") to send raw prompts to {model}',
-            )
-        return f"context {context} tokens" if context else "FIM supported"
-
-    return await report.step(f"reach Ollama at {display_host(endpoint)}", reach) and await report.step(
-        f"model {model}", show
-    )
-
-
-# ---- llama.cpp ------------------------------------------------------------------------------
-
-
-async def _llamacpp(
-    settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str], report: Report, _: Any
-) -> bool:
-    endpoint = settings.endpoint or llamacpp.DEFAULT_ENDPOINT
-    keys = KeyProvider.from_settings(settings, env, ENV_KEYS["llamacpp"])
-    hint = f"llama-server is not running at {endpoint}: start it (`llama-server -m model.gguf --port 8080`)"
-    route = _route(settings, "llama.cpp", endpoint, keys)
-
-    async def health() -> str:
-        try:
-            await _fetch(route, client, "/health", hint)
-        except BackendError as exc:
-            if exc.status == 503:
-                raise StepFailed("llama-server is still loading the model", "wait and run the check again") from None
-            raise StepFailed(str(exc)) from None
-        return "healthy"
-
-    async def props() -> str:
-        try:
-            found = await _fetch(route, client, "/props")
-        except BackendError:
-            raise Skipped("/props is not available") from None
-        settings_ = found.get("default_generation_settings") or {} if isinstance(found, dict) else {}
-        path = found.get("model_path", "?") if isinstance(found, dict) else "?"
-        return f"{os.path.basename(str(path))}, context {settings_.get('n_ctx', '?')} tokens"
-
-    return await report.step(f"reach llama-server at {display_host(endpoint)}", health) and (
-        await report.step("loaded model", props)
-    )
-
-
-# ---- OpenAI-compatible ----------------------------------------------------------------------
-
-
-async def _openai(
-    settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str], report: Report, _: Any
-) -> bool:
-    endpoint = settings.endpoint or openai.DEFAULT_ENDPOINT
-    keys = KeyProvider.from_settings(settings, env, ENV_KEYS["openai"])
-    hint = f"nothing answers at {endpoint}: start the server (vLLM, LM Studio) or fix `endpoint`"
-    route = _route(settings, "OpenAI-compatible server", endpoint, keys)
-    path = openai.completions_path(endpoint).replace("completions", "models")
-
-    async def models() -> str:
-        listing = await _fetch(route, client, path, hint)
-        ids = [str(m.get("id")) for m in listing.get("data") or [] if isinstance(m, dict)]
-        if settings.model not in ids:
-            raise StepFailed(
-                f"model not found: {settings.model}",
-                f"set `model` to one of: {', '.join(ids) or '(the server lists none)'}",
-            )
-        card = next(m for m in listing["data"] if isinstance(m, dict) and m.get("id") == settings.model)
-        context = card.get("max_model_len")
-        return f"served, context {context} tokens" if context else "served"
-
-    return await report.step(f"reach {display_host(endpoint)}, key and model {settings.model}", models)
-
-
-_PROBES: Mapping[str, Probe] = {
-    "mistral": _mistral,
-    "ollama": _ollama,
-    "llamacpp": _llamacpp,
-    "openai": _openai,
-}
