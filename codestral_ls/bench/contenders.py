@@ -42,6 +42,16 @@ NAIVE = Contender("naive baseline", "codestral", "inline", NAIVE_OPTIONS)
 TABBY = Contender(f"tabby-agent {TABBY_VERSION}", "tabby", "completion")
 
 
+def open_log(path: Path | None) -> Any:
+    """A file to append a server's stderr to (its logs), or DEVNULL."""
+    return open(path, "ab") if path else subprocess.DEVNULL
+
+
+def close_log(handle: Any) -> None:
+    if hasattr(handle, "close"):
+        handle.close()
+
+
 def server_command(override: str | None = None) -> list[str]:
     """How to start codestral-ls: `--server-cmd` if given, else this interpreter's `-m codestral_ls`."""
     if override:
@@ -75,7 +85,7 @@ async def start_codestral(
 ) -> AsyncIterator[LspClient]:
     fake = TimedFakeMistral(responder, latency=latency, seed=seed)
     await fake.start()
-    stderr = open(stderr_path, "ab") if stderr_path else subprocess.DEVNULL  # noqa: SIM115
+    stderr = open_log(stderr_path)
     env = {k: v for k, v in os.environ.items() if k not in ("CODESTRAL_API_KEY", "MISTRAL_API_KEY")}
     try:
         client = await LspClient.spawn(command, env=env, stderr=stderr)
@@ -88,8 +98,7 @@ async def start_codestral(
             await client.close()
     finally:
         await fake.stop()
-        if stderr_path:
-            stderr.close()  # type: ignore[union-attr]
+        close_log(stderr)
 
 
 def find_tabby(cache_dir: Path, install: bool = True) -> tuple[Path | None, str]:
@@ -130,7 +139,7 @@ async def start_tabby(
         "[anonymousUsageTracking]\ndisable = true\n\n[logs]\nlevel = \"silent\"\n"
     )
     env = {**os.environ, "HOME": str(home), "USERPROFILE": str(home)}
-    stderr = open(stderr_path, "ab") if stderr_path else subprocess.DEVNULL  # noqa: SIM115
+    stderr = open_log(stderr_path)
     try:
         client = await LspClient.spawn(["node", str(cli), "--lsp", "--stdio"], env=env, stderr=stderr)
         client.on_request("workspace/configuration", lambda params: [None for _ in (params or {}).get("items", [])])
@@ -143,14 +152,13 @@ async def start_tabby(
     finally:
         await fake.stop()
         shutil.rmtree(home, ignore_errors=True)
-        if stderr_path:
-            stderr.close()  # type: ignore[union-attr]
+        close_log(stderr)
 
 
 async def _wait_tabby_ready(fake: FakeTabby, timeout_s: float = 10.0) -> None:
     """tabby-agent checks `/v1/health` after initializing; completions are off until it has."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
-    while "/v1/health" not in fake.paths and loop.time() < deadline:
+    while "/v1/health" not in fake.paths and loop.time() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
     await asyncio.sleep(0.3)

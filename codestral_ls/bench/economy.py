@@ -34,6 +34,13 @@ def latency_from(args: argparse.Namespace) -> LatencyProfile:
                         per_token_ms=args.per_token_ms)
 
 
+def default_tabby_dir() -> Path:
+    """benchmarks/.cache/tabby in a checkout (gitignored), else the user's cache directory."""
+    if (PACKAGE_ROOT / "benchmarks").is_dir():
+        return PACKAGE_ROOT / "benchmarks" / ".cache" / "tabby"
+    return Path.home() / ".cache" / "codestral-ls" / "tabby"
+
+
 @attrs.define
 class Run:
     contender: Contender
@@ -49,7 +56,7 @@ async def replay_one(
     ledger = Ledger()
     holder: dict[str, Replay] = {}
     responder = TruthResponder(
-        session.original, ledger, lambda: holder["replay"].typing_through if "replay" in holder else False,
+        session.original, ledger, lambda: holder["replay"].client_state() if "replay" in holder else (False, None),
         error_rate=args.error_rate, salt=args.seed,
     )
     seed = args.seed * 1000 + index
@@ -80,8 +87,7 @@ async def run_all(args: argparse.Namespace) -> int:
     if args.no_tabby:
         tabby_note = "tabby-agent skipped (--no-tabby)"
     else:
-        tabby_dir = args.tabby_dir or (Path("benchmarks/.cache/tabby") if Path("benchmarks").is_dir()
-                                       else Path.home() / ".cache" / "codestral-ls" / "tabby")
+        tabby_dir = args.tabby_dir or default_tabby_dir()
         tabby_cli, why = find_tabby(tabby_dir, install=not args.no_install)
         if tabby_cli is None:
             tabby_note = f"tabby-agent skipped: {why}"

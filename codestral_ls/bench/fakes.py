@@ -41,6 +41,7 @@ class BackendCall:
     position: int | None  # offset in the original file where the answer starts (None: no match)
     text: str  # what the fake answered (before cuts by the client hanging up)
     typing_through: bool  # the user was typing through a visible suggestion when it arrived
+    ahead: bool = False  # it asks for text beyond the cursor (a prefetch "as if accepted")
     tokens: int = 0  # tokens generated before the reply ended or the client hung up
     completed: bool = False
     cancelled: bool = False
@@ -59,14 +60,14 @@ class TruthResponder:
         self,
         original: str,
         ledger: Ledger,
-        typing_through: Callable[[], bool] = lambda: False,
+        client_state: Callable[[], tuple[bool, int | None]] = lambda: (False, None),
         error_rate: float = 0.1,
         salt: int = 0,
         max_lines: int = 3,
     ) -> None:
         self.original = original
         self.ledger = ledger
-        self.typing_through = typing_through
+        self.client_state = client_state  # (typing through a suggestion?, cursor offset in the original)
         self.error_rate = error_rate
         self.salt = salt
         self.max_lines = max_lines
@@ -83,7 +84,9 @@ class TruthResponder:
             seed = prompt_seed(prefix, self.salt)
             if text and random.Random(seed).random() < self.error_rate:
                 text = corrupt(text, seed)
-        call = BackendCall(time.perf_counter(), position, apply_stop(text, stop), self.typing_through())
+        typing_through, cursor = self.client_state()
+        ahead = position is not None and cursor is not None and position > cursor
+        call = BackendCall(time.perf_counter(), position, apply_stop(text, stop), typing_through and not ahead, ahead)
         self.ledger.calls.append(call)
         return call
 

@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from ..simulator.mistral import LatencyProfile
-from .contenders import FAKE_KEY, server_command, wait_ready
+from .contenders import FAKE_KEY, close_log, open_log, server_command, wait_ready
 from .fakes import REALISTIC, TimedFakeMistral
 from .lsp_client import LspClient
 from .stats import fmt, p50_p95_p99, table
@@ -159,7 +159,7 @@ async def measure_size(lines: int, keystrokes: int, profile: LatencyProfile, arg
                                                            ttft_max_ms=0.0, ttft_sigma=0.0))
     await fake.start()
     env = {k: v for k, v in os.environ.items() if k not in ("CODESTRAL_API_KEY", "MISTRAL_API_KEY")}
-    stderr = open(log, "ab") if log else asyncio.subprocess.DEVNULL  # noqa: SIM115
+    stderr = open_log(log)
     client = await LspClient.spawn(server_command(args.server_cmd), env=env, stderr=stderr)
     client.keep_notifications = False
     try:
@@ -187,8 +187,7 @@ async def measure_size(lines: int, keystrokes: int, profile: LatencyProfile, arg
     finally:
         await client.close()
         await fake.stop()
-        if log:
-            stderr.close()  # type: ignore[union-attr]
+        close_log(stderr)
 
 
 async def _typing_through(typer: Typer) -> list[Sample]:
@@ -245,10 +244,9 @@ async def run(args: argparse.Namespace) -> int:
                           f"{sum(s.requests for s in r.through)} req"]) for r in results if r.through]
     if through_rows:
         print("\ntyping through a shown suggestion (automatic triggers; should need no backend request):")
-        print(table(HEADERS[:-1] + ["backend"], through_rows))
-    demo: list[str] = []
+        print(table([*HEADERS[:-1], "backend"], through_rows))
     if not args.no_demo:
-        demo = await streaming_demo(args, log)
+        await streaming_demo(args, log)
     verdict = _verdict(results)
     print("\n" + verdict)
     if args.real:

@@ -90,7 +90,7 @@ class LspClient:
             limit=_STREAM_LIMIT,
         )
         assert process.stdout is not None and process.stdin is not None
-        client = cls(process.stdout, process.stdin)  # type: ignore[arg-type]
+        client = cls(process.stdout, process.stdin)
         client.process = process
         return client
 

@@ -117,6 +117,11 @@ class Replay:
         self.result.duration_s = time.perf_counter() - began
         return self.result
 
+    def client_state(self) -> tuple[bool, int | None]:
+        """(typing through a visible suggestion?, cursor offset in the original when on track)."""
+        on_track = self.session.target.startswith(self.typed)
+        return self.typing_through, (self.editor.cursor if on_track else None)
+
     @property
     def typed(self) -> str:
         return self.editor.text[self.session.start : self.editor.cursor]

@@ -37,6 +37,7 @@ def session_row(label: str, session: Session, result: SessionResult, ledger: Led
         "cancelled": cancelled,
         "wasted": cancelled + (completed - used),
         "typing_through_requests": sum(call.typing_through for call in ledger.calls),
+        "ahead_requests": sum(call.ahead for call in ledger.calls),
         "served_without_backend": result.served_without_backend,
         "nonempty_replies": result.nonempty_replies,
         "pauses": result.pauses,
@@ -60,6 +61,7 @@ def _cells(row: Row) -> list[str]:
         fmt(_per100(row["requests"], typed)),
         fmt(_per100(row["tokens"], typed)),
         f"{row['requests']}",
+        f"{row['ahead_requests']}",
         f"{row['cancelled']}/{row['wasted']}",
         f"{row['served_without_backend']}",
         f"{row['typing_through_requests']}",
@@ -70,16 +72,16 @@ def _cells(row: Row) -> list[str]:
     ]
 
 
-HEADERS = ["session / client", "req/100ch", "tok/100ch", "requests", "cancel/waste", "no-backend hits",
-           "req typing-thru", "pause p50 ms", "pause p95 ms", "paused w/ sugg.", "accepted"]
+HEADERS = ["session / client", "req/100ch", "tok/100ch", "requests", "of which ahead", "cancel/waste",
+           "no-backend hits", "req typing-thru", "pause p50 ms", "pause p95 ms", "paused w/ sugg.", "accepted"]
 
 
 def total_row(rows: Sequence[Row], label: str) -> Row:
     mine = [row for row in rows if row["contender"] == label]
     total: Row = {"contender": label, "session": "TOTAL", "pause_to_visible_ms": []}
     for key in ("target_chars", "typed_chars", "keystrokes", "requests", "tokens", "completed", "cancelled",
-                "wasted", "typing_through_requests", "served_without_backend", "nonempty_replies", "pauses",
-                "accepted_chars", "accepts", "partial_accepts"):
+                "wasted", "typing_through_requests", "ahead_requests", "served_without_backend",
+                "nonempty_replies", "pauses", "accepted_chars", "accepts", "partial_accepts"):
         total[key] = sum(row[key] for row in mine)
     for row in mine:
         total["pause_to_visible_ms"] = total["pause_to_visible_ms"] + row["pause_to_visible_ms"]
