@@ -173,11 +173,12 @@ def is_closer_line(stripped: str, language_id: str) -> bool:
 
 def is_continuation_line(stripped: str, language_id: str) -> bool:
     """Whether a line at the block's own level continues it (`else:`, `} catch (e) {`...)."""
-    if _CONTINUATION.match(stripped):
-        return True
-    if language_id == "yaml" and stripped.startswith("- "):
-        return True
-    return False
+    return _CONTINUATION.match(stripped) is not None
+
+
+def is_list_item(stripped: str, language_id: str) -> bool:
+    """YAML: a `- item` line, a sibling of the key above it when at that key's level."""
+    return language_id == "yaml" and (stripped.startswith("- ") or stripped == "-")
 
 
 def is_fence(stripped: str) -> bool:

@@ -65,6 +65,8 @@ class ScopeTracker:
         closer = lang.is_closer_line(stripped, language_id)
         if indent > scope.base:
             return None
+        if indent == scope.base and lang.is_list_item(stripped, language_id):
+            return None
         if lang.is_continuation_line(stripped, language_id) and indent == scope.base:
             return None if scope.opened or language_id not in lang.INDENT_LANGUAGES else index
         if closer and depth_before > 0:
