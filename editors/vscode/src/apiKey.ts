@@ -7,9 +7,26 @@ const SECRET_NAME = 'codestral.apiKey';
 export class ApiKeyStore {
   constructor(private readonly secrets: vscode.SecretStorage) {}
 
-  get(): Thenable<string | undefined> {
-    return this.secrets.get(SECRET_NAME);
+  /**
+   * The stored key, or undefined. Gives up after `timeoutMs`: a secret store that never answers
+   * (seen in some web hosts) must not keep the server from starting.
+   */
+  async get(timeoutMs = 5000): Promise<string | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => {
+        this.onTimeout?.();
+        resolve(undefined);
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([Promise.resolve(this.secrets.get(SECRET_NAME)), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
+
+  onTimeout: (() => void) | undefined;
 
   /** Fires when the key is set or deleted, here or in another window. */
   onDidChange(listener: () => void): vscode.Disposable {

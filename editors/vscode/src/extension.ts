@@ -21,6 +21,7 @@ export class Extension implements vscode.Disposable {
   constructor(context: vscode.ExtensionContext) {
     this.keys = serverSettingKeys(context.extension.packageJSON);
     this.apiKey = new ApiKeyStore(context.secrets);
+    this.apiKey.onTimeout = () => this.output.warn('The secret storage did not answer; starting without the stored API key.');
   }
 
   async settings(): Promise<Record<string, unknown>> {
@@ -50,10 +51,12 @@ export class Extension implements vscode.Disposable {
     const { server } = found;
     this.output.info(`Starting ${[server.command, ...server.args].join(' ')} (from ${server.source})`);
     this.status.set('starting');
+    const initialSettings = await this.settings();
+    this.output.info(`Settings: ${Object.keys(initialSettings).length} keys${'apiKey' in initialSettings ? ', with the stored API key' : ''}`);
     const client = createClient(server, this.output, {
       settings: () => this.settings(),
       onStatus: (params) => this.status.onServerStatus(params),
-    }, await this.settings());
+    }, initialSettings);
     this.client = client;
     client.onDidChangeState((e) => {
       // 1 = Stopped in vscode-languageclient's State enum.

@@ -1,0 +1,170 @@
+// Drives a running code-server in headless Chromium (playwright-core) through the extension's
+// user story. Started by tests/editors/test_vscode_e2e.py, which owns code-server, the fake
+// Codestral and the assertions on disk; this script only acts in the browser and reports.
+//
+//   node run.mjs <config.json>
+//   config: {url, playwrightCore, chromium, profileDir, artifactsDir, fileName, typed,
+//            expectGhost, wrongKey}
+//
+// Prints one JSON line: {ok, steps: [{name, ms, ...}], error?}. Exits 0 even on failure so the
+// caller always gets the report; screenshots land in artifactsDir.
+
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+
+const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const require = createRequire(path.join(config.playwrightCore, 'package.json'));
+const { chromium } = require(config.playwrightCore);
+
+const steps = [];
+const report = { ok: false, steps };
+const started = Date.now();
+let page;
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  const detail = (await fn()) ?? {};
+  steps.push({ name, ms: Date.now() - t0, ...detail });
+}
+
+async function poll(what, fn, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last !== undefined && last !== null && last !== false) return last;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** The status-bar item's accessible label: `Codestral: <state>[ - message]`. */
+async function statusLabel() {
+  return page.evaluate(() => {
+    const el = document.querySelector('[aria-label^="Codestral: "]');
+    return el ? el.getAttribute('aria-label') : null;
+  });
+}
+
+async function waitForStatus(prefix, timeoutMs) {
+  return poll(`status "${prefix}"`, async () => {
+    const label = await statusLabel();
+    return label && label.startsWith(prefix) ? label : null;
+  }, timeoutMs);
+}
+
+/** Ghost text is one span per syntax token, with &nbsp; for spaces: join them. */
+async function ghostText() {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text-decoration-preview')]
+      .map((el) => el.textContent ?? '')
+      .join('')
+      .replace(/\u00a0/g, ' '),
+  );
+}
+
+async function runCommand(title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10000 });
+  await page.keyboard.press('Enter');
+}
+
+async function main() {
+  mkdirSync(config.artifactsDir, { recursive: true });
+  const context = await chromium.launchPersistentContext(config.profileDir, {
+    executablePath: config.chromium,
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  try {
+    await step('workbench', async () => {
+      await page.goto(config.url, { waitUntil: 'domcontentloaded', timeout: 60000 });
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    });
+
+    await step('open file', async () => {
+      await page.locator('.monaco-workbench .part.editor').waitFor({ timeout: 30000 });
+      // Quick Open; retried because the workbench may still be restoring.
+      await poll('the editor for the file', async () => {
+        await page.keyboard.press('Control+P');
+        const input = page.locator('.quick-input-widget input');
+        if (!(await input.isVisible())) return false;
+        await input.fill(config.fileName);
+        const row = page.locator('.quick-input-list .monaco-list-row', { hasText: config.fileName }).first();
+        try { await row.waitFor({ timeout: 3000 }); } catch { await page.keyboard.press('Escape'); return false; }
+        await page.keyboard.press('Enter');
+        return page.locator('.monaco-editor textarea').first().isVisible();
+      }, 30000);
+    });
+
+    // The readiness signal: the server's first `ready`. Typing before it is lost (spec pitfall).
+    await step('status ready', async () => ({ label: await waitForStatus('Codestral: ready', 60000) }));
+
+    await step('type', async () => {
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type(config.typed, { delay: 30 });
+      await page.keyboard.press('Enter');
+    });
+
+    await step('ghost text', async () => {
+      const text = await poll('ghost text', async () => {
+        const ghost = await ghostText();
+        return ghost.includes(config.expectGhost) ? ghost : null;
+      }, 20000);
+      return { ghost: text };
+    });
+
+    await step('tab accepts', async () => {
+      await page.keyboard.press('Tab');
+      await poll('the ghost text to go', async () => !(await ghostText()).includes(config.expectGhost), 5000);
+      const lines = await page.locator('.monaco-editor .view-lines').first().innerText();
+      await page.keyboard.press('Control+S');
+      return { editorText: lines.replace(/\u00a0/g, ' ') };
+    });
+
+    await step('status back to ready', async () => ({ label: await waitForStatus('Codestral: ready', 15000) }));
+
+    // A wrong key through the extension's own command: SecretStorage -> apiKey -> 401.
+    await step('set a wrong key', async () => {
+      await runCommand('Codestral: Set API Key');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10000 });
+      await poll('the key prompt', async () => (await input.getAttribute('type')) === 'password', 10000);
+      await input.fill(config.wrongKey);
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(500);
+    });
+
+    await step('error after 401', async () => {
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.press('Enter');
+      await page.keyboard.type('def sub(a, b):', { delay: 30 });
+      await page.keyboard.press('Enter');
+      return { label: await waitForStatus('Codestral: error', 20000) };
+    });
+
+    report.ok = true;
+  } catch (err) {
+    report.error = String(err && err.stack ? err.stack : err);
+    report.status = await statusLabel().catch(() => null);
+    report.ghost = await ghostText().catch(() => null);
+  } finally {
+    await page.screenshot({ path: path.join(config.artifactsDir, report.ok ? 'final.png' : 'failure.png') }).catch(() => {});
+    report.totalMs = Date.now() - started;
+    await context.close().catch(() => {});
+  }
+  process.stdout.write(JSON.stringify(report) + '\n');
+}
+
+main().catch((err) => {
+  process.stdout.write(JSON.stringify({ ok: false, steps, error: String(err) }) + '\n');
+});

@@ -1,0 +1,228 @@
+"""The VS Code extension in a real VS Code: code-server + headless Chromium + playwright-core.
+
+Offline, against the real server (`python -m codestral_ls` from this repo) and a local fake
+Codestral (FakeMistral) that only accepts one key. One session walks the user story:
+the status bar says ready -> typing shows ghost text -> Tab accepts it -> the saved file holds
+it -> a wrong key set with "Codestral: Set API Key" (SecretStorage) -> 401 -> the status bar
+shows an error. Needs `editors/vscode/scripts/setup-e2e.sh` once (~2.5 min, ~0.8 GB); skips
+without it. Drives the browser with editors/vscode/e2e/run.mjs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
+
+pytestmark = [pytest.mark.editor, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+EXTENSION = REPO / "editors" / "vscode"
+E2E_ENV = Path(os.environ.get("CODESTRAL_E2E_CACHE", EXTENSION / ".e2e")) / "env.json"
+GOOD_KEY = "sk-e2e-good"
+WRONG_KEY = "sk-e2e-wrong"
+COMPLETION = "return a + b"
+
+# A quiet, deterministic profile: no word suggestions, no chat, no auto-closing, no tours.
+EDITOR_SETTINGS: dict[str, Any] = {
+    "editor.quickSuggestions": {"other": "off", "comments": "off", "strings": "off"},
+    "editor.suggestOnTriggerCharacters": False,
+    "editor.inlineSuggest.enabled": True,
+    "editor.autoClosingBrackets": "never",
+    "editor.autoClosingQuotes": "never",
+    "chat.disableAIFeatures": True,
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": False,
+    "workbench.enableExperiments": False,
+    "security.workspace.trust.enabled": False,
+    "telemetry.telemetryLevel": "off",
+    "extensions.autoUpdate": False,
+    "extensions.autoCheckUpdates": False,
+    "update.mode": "none",
+    "git.enabled": False,
+    "files.autoSave": "off",
+}
+
+
+def _setup() -> dict[str, str]:
+    if not E2E_ENV.exists():
+        pytest.skip(f"VS Code e2e not set up: run editors/vscode/scripts/setup-e2e.sh ({E2E_ENV})")
+    env: dict[str, str] = json.loads(E2E_ENV.read_text())
+    for key in ("node24", "codeServer", "playwrightCore", "chromium"):
+        if not Path(env[key]).exists():
+            pytest.skip(f"VS Code e2e set-up incomplete ({env[key]} missing): rerun setup-e2e.sh")
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("node and npm are needed to build the extension")
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"code-server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError("code-server did not answer /healthz")
+
+
+@pytest.fixture
+def fake_codestral() -> Iterator[FakeMistral]:
+    fake = FakeMistral(lambda body: COMPLETION, latency=LatencyProfile.instant(), api_key=GOOD_KEY)
+    server = fake.run_in_thread()
+    server.start()
+    try:
+        yield fake
+    finally:
+        server.stop()
+
+
+def _logs(root: Path, limit: int = 6000) -> str:
+    """The tail of code-server's log and of every Codestral output-channel log, for failures."""
+    parts = []
+    for file in sorted(root.rglob("*.log")):
+        if "Codestral" in file.name or file.name in ("code-server.log", "remoteexthost.log"):
+            parts.append(f"--- {file.relative_to(root)}\n{file.read_text(errors='replace')[-limit:]}")
+    return "\n".join(parts)
+
+
+def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, fake_codestral: FakeMistral) -> None:
+    env = _setup()
+    vsix = tmp_path / "codestral-ls.vsix"
+    subprocess.run(
+        ["sh", str(EXTENSION / "scripts" / "package.sh"), str(vsix)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+    home, data, extensions = tmp_path / "home", tmp_path / "data", tmp_path / "extensions"
+    workspace = tmp_path / "ws"
+    for directory in (home, data / "User", data / "Machine", extensions, workspace):
+        directory.mkdir(parents=True)
+    (workspace / "add.py").write_text("")
+    settings = {
+        **EDITOR_SETTINGS,
+        "codestral.endpoint": fake_codestral.base_url,
+        # The repo's own server: a Python runs `python -m codestral_ls`.
+        "codestral.serverPath": sys.executable,
+        "codestral.trace.server": "messages",
+    }
+    # serverPath and endpoint are machine-scoped: code-server reads them from Machine/.
+    for scope in ("User", "Machine"):
+        (data / scope / "settings.json").write_text(json.dumps(settings, indent=2))
+
+    process_env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("CODESTRAL_API_KEY", "MISTRAL_API_KEY", "VSCODE_IPC_HOOK_CLI")
+    }
+    process_env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        PYTHONPATH=str(REPO),
+        # The server starts with the right key from the environment; the wrong one comes later
+        # from SecretStorage, which wins.
+        CODESTRAL_API_KEY=GOOD_KEY,
+    )
+    code_server = [env["node24"], env["codeServer"], "--user-data-dir", str(data)]
+    code_server += ["--extensions-dir", str(extensions)]
+    subprocess.run(
+        [*code_server, "--install-extension", str(vsix)],
+        env=process_env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (data / "code-server.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            *code_server,
+            "--auth",
+            "none",
+            "--bind-addr",
+            f"127.0.0.1:{port}",
+            "--disable-telemetry",
+            "--disable-update-check",
+            "--disable-workspace-trust",
+            str(workspace),
+        ],
+        env=process_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # it spawns an extension host and our server: stop the group
+    )
+    try:
+        _wait_healthy(url, proc)
+        config = {
+            "url": f"{url}/?folder={workspace}",
+            "playwrightCore": env["playwrightCore"],
+            "chromium": env["chromium"],
+            "profileDir": str(tmp_path / "chromium-profile"),
+            "artifactsDir": str(tmp_path / "artifacts"),
+            "fileName": "add.py",
+            "typed": "def add(a, b):",
+            "expectGhost": COMPLETION,
+            "wrongKey": WRONG_KEY,
+        }
+        (tmp_path / "run.json").write_text(json.dumps(config))
+        driver = subprocess.run(
+            ["node", str(EXTENSION / "e2e" / "run.mjs"), str(tmp_path / "run.json")],
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        lines = driver.stdout.strip().splitlines()
+        assert lines, f"no report from run.mjs: {driver.stderr[-3000:]}"
+        report = json.loads(lines[-1])
+        steps = {step["name"]: step for step in report["steps"]}
+        print(json.dumps(report, indent=1))  # shown with -rP; the steps carry timings
+        diagnostics = f"report: {json.dumps(report, indent=1)}\n{_logs(data)}"
+        assert report["ok"], diagnostics
+
+        assert COMPLETION in steps["ghost text"]["ghost"], diagnostics
+        # Tab accepted it and Ctrl+S saved it: the file on disk holds the suggestion, indented.
+        assert (workspace / "add.py").read_text().startswith(f"def add(a, b):\n    {COMPLETION}"), diagnostics
+        assert steps["error after 401"]["label"].startswith("Codestral: error"), diagnostics
+
+        keys = [request.headers.get("authorization") for request in fake_codestral.requests]
+        assert f"Bearer {GOOD_KEY}" in keys, keys  # env CODESTRAL_API_KEY reached the server
+        assert keys[-1] == f"Bearer {WRONG_KEY}", keys  # SecretStorage's key replaced it
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
