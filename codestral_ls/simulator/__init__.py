@@ -1,11 +1,11 @@
 """Fake backends on loopback that speak the real wire formats (tests, benchmarks, manual runs)."""
 
 from .httpserver import ThreadedServer
-from .mistral import (
+from .mistral import FakeMistral
+from .replies import (
     Completion,
     DropConnection,
     ErrorReply,
-    FakeMistral,
     LatencyProfile,
     MalformedChunk,
     RecordedRequest,

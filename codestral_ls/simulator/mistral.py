@@ -11,103 +11,47 @@ import asyncio
 import contextlib
 import inspect
 import json
-import math
 import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
-import attrs
-
 from .httpserver import ClientGone, Exchange, HttpRequest, LoopbackServer, ThreadedServer
+from .replies import (
+    Completion,
+    DropConnection,
+    ErrorReply,
+    LatencyProfile,
+    MalformedChunk,
+    RecordedRequest,
+    Reply,
+    Responder,
+    Scripted,
+    shape_reply,
+    split_chunks,
+)
+
+# The reply types are re-exported: tests and benchmarks import them from here.
+__all__ = [
+    "DEFAULT_TEXT",
+    "Completion",
+    "DropConnection",
+    "ErrorReply",
+    "FakeMistral",
+    "LatencyProfile",
+    "MalformedChunk",
+    "RecordedRequest",
+    "Reply",
+    "Responder",
+    "Scripted",
+    "shape_reply",
+]
 
 DEFAULT_TEXT = "result = compute(value)\n    return result"
 FIM_PATH = "/v1/fim/completions"
 JSON_UTF8 = "application/json; charset=utf-8"
-
-
-@attrs.frozen
-class LatencyProfile:
-    """How fast the fake "model" is: time to first token, then one chunk per token."""
-
-    ttft_median_ms: float = 250.0
-    ttft_sigma: float = 0.3  # spread of the lognormal time to first token
-    ttft_min_ms: float = 150.0
-    ttft_max_ms: float = 400.0
-    per_token_ms: float = 10.0
-    chunk_chars: int = 4  # characters per streamed chunk (~one code token)
-
-    @classmethod
-    def instant(cls, chunk_chars: int = 4) -> LatencyProfile:
-        """No waiting at all: for tests."""
-        return cls(
-            ttft_median_ms=0.0,
-            ttft_sigma=0.0,
-            ttft_min_ms=0.0,
-            ttft_max_ms=0.0,
-            per_token_ms=0.0,
-            chunk_chars=chunk_chars,
-        )
-
-    def ttft_s(self, rng: random.Random) -> float:
-        """One draw of the time to first token, in seconds."""
-        if self.ttft_median_ms <= 0:
-            return 0.0
-        drawn = self.ttft_median_ms * math.exp(rng.gauss(0.0, self.ttft_sigma))
-        return min(max(drawn, self.ttft_min_ms), self.ttft_max_ms) / 1000.0
-
-
-@attrs.frozen
-class Completion:
-    """Stream `text` (cut at the request's `stop` and `max_tokens` like the real service)."""
-
-    text: str
-    finish_reason: str | None = None  # None: "stop", or "length" when max_tokens cut it
-
-
-@attrs.frozen
-class ErrorReply:
-    """Answer with an error status instead of a stream (a dict body is sent as JSON)."""
-
-    status: int
-    body: Any = None
-    headers: Mapping[str, str] = attrs.field(factory=dict)
-
-
-@attrs.frozen
-class DropConnection:
-    """Stream `text` (may be empty), then drop the connection without ending the reply."""
-
-    text: str = ""
-
-
-@attrs.frozen
-class MalformedChunk:
-    """Stream `text`, then an event whose data is `data` (not a valid chunk), then end."""
-
-    text: str = ""
-    data: str = '{"id": "broken", "choices": [{'
-
-
-Scripted = str | Completion | DropConnection | MalformedChunk  # replies that begin with a 200
-Reply = Scripted | ErrorReply
-Responder = Callable[[dict[str, Any]], Reply | Awaitable[Reply]]
-
-
-@attrs.define
-class RecordedRequest:
-    """A request the fake received, and what became of its reply."""
-
-    method: str
-    path: str
-    headers: Mapping[str, str]
-    body: Any  # the parsed JSON, or None when it did not parse
-    raw_body: bytes
-    chunks_sent: int = 0
-    disconnected: bool = False
-    completed: bool = False
 
 
 def _default_responder(body: dict[str, Any]) -> Reply:
@@ -193,14 +137,10 @@ class FakeMistral:
 
     async def _handle(self, request: HttpRequest, exchange: Exchange) -> None:
         body = _parse_json(request.body)
-        record = RecordedRequest(
-            request.method, request.path, dict(request.headers), body, request.body
-        )
+        record = RecordedRequest(request.method, request.path, dict(request.headers), body, request.body)
         self.requests.append(record)
         if not self._authorized(request.headers):
-            await exchange.send_json(
-                401, {"message": "Unauthorized", "request_id": uuid.uuid4().hex}, _json_utf8()
-            )
+            await exchange.send_json(401, {"message": "Unauthorized", "request_id": uuid.uuid4().hex}, _json_utf8())
             return
         if request.method != "POST" or not _is_fim_route(request.path):
             await exchange.send_json(404, {"detail": "Not Found"})
@@ -232,11 +172,9 @@ class FakeMistral:
             return True
         return headers.get("authorization", "") == f"Bearer {self._api_key}"
 
-    async def _stream(
-        self, exchange: Exchange, body: dict[str, Any], reply: Scripted, record: RecordedRequest
-    ) -> None:
+    async def _stream(self, exchange: Exchange, body: dict[str, Any], reply: Scripted, record: RecordedRequest) -> None:
         text, finish = shape_reply(reply, body, self.latency.chunk_chars)
-        pieces = _pieces(text, self.latency.chunk_chars)
+        pieces = split_chunks(text, self.latency.chunk_chars)
         chunk_id = uuid.uuid4().hex
         await exchange.start_stream(200, {"content-type": "text/event-stream"})
         await exchange.pause(self.latency.ttft_s(self._rng))
@@ -265,10 +203,8 @@ class FakeMistral:
         self, exchange: Exchange, body: dict[str, Any], reply: Scripted, record: RecordedRequest
     ) -> None:
         text, finish = shape_reply(reply, body, self.latency.chunk_chars)
-        pieces = _pieces(text, self.latency.chunk_chars)
-        await exchange.pause(
-            self.latency.ttft_s(self._rng) + len(pieces) * self.latency.per_token_ms / 1000.0
-        )
+        pieces = split_chunks(text, self.latency.chunk_chars)
+        await exchange.pause(self.latency.ttft_s(self._rng) + len(pieces) * self.latency.per_token_ms / 1000.0)
         if isinstance(reply, DropConnection):
             exchange.abort()
             return
@@ -315,9 +251,7 @@ def _validate(body: Any) -> list[dict[str, Any]]:
         if field not in body:
             problems.append({"type": "missing", "loc": ["body", field], "msg": "Field required"})
         elif not isinstance(body[field], str):
-            problems.append(
-                {"type": "string_type", "loc": ["body", field], "msg": "Input should be a string"}
-            )
+            problems.append({"type": "string_type", "loc": ["body", field], "msg": "Input should be a string"})
     return problems
 
 
@@ -328,32 +262,6 @@ async def _send_error(exchange: Exchange, reply: ErrorReply) -> None:
     text = "" if reply.body is None else str(reply.body)
     headers = {"content-type": "text/plain; charset=utf-8", **reply.headers}
     await exchange.send(reply.status, text.encode(), headers)
-
-
-def shape_reply(reply: Scripted, body: dict[str, Any], chunk_chars: int) -> tuple[str, str]:
-    """The text actually generated and its finish_reason, after `stop` and `max_tokens`."""
-    if isinstance(reply, str):
-        reply = Completion(reply)
-    if not isinstance(reply, Completion):
-        return reply.text, "stop"
-    text, finish = reply.text, "stop"
-    stops = body.get("stop")
-    cuts = [
-        text.find(stop)
-        for stop in ([stops] if isinstance(stops, str) else stops or [])
-        if isinstance(stop, str) and stop and stop in text
-    ]
-    if cuts:
-        text = text[: min(cuts)]  # the service stops at the first stop string, excluding it
-    max_tokens = body.get("max_tokens")
-    if isinstance(max_tokens, int) and len(_pieces(text, chunk_chars)) > max_tokens:
-        text, finish = text[: max_tokens * max(chunk_chars, 1)], "length"
-    return text, reply.finish_reason or finish
-
-
-def _pieces(text: str, chunk_chars: int) -> list[str]:
-    size = max(chunk_chars, 1)
-    return [text[start : start + size] for start in range(0, len(text), size)]
 
 
 def _usage(body: dict[str, Any], completion_tokens: int) -> dict[str, int]:

@@ -17,7 +17,7 @@ from codestral_ls.simulator import (
     MalformedChunk,
 )
 from codestral_ls.simulator.__main__ import latency_from, parse_args
-from codestral_ls.simulator.mistral import Scripted, shape_reply
+from codestral_ls.simulator.replies import Scripted, shape_reply
 
 SHAPE_CASES: list[tuple[Scripted, dict[str, Any], str, str]] = [
     ("abc def", {}, "abc def", "stop"),
