@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-
 from golden.cases import GoldenCase, load_cases, run_pure
 
 CASES = load_cases()

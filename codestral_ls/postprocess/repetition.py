@@ -15,9 +15,10 @@ MAX_GROUP_LINES = 4
 ECHO_WINDOW_LINES = 80
 # Lines of a block that must repeat, header included, before it counts as an echo.
 ECHO_MIN_LINES = 3
-# A pattern of 4..30 characters with 3+ letters, six times in a row in one line, is a loop
-# (byte tables such as `0x00, 0x00, ...` and `None, None` lists stay below that bar).
-_INLINE_LOOP = re.compile(r"(\S.{3,29}?)\1{5,}")
+# A pattern of 4..30 characters with 3+ letters, eight times in a row in one line, is a loop
+# (byte tables such as `0x00, 0x00, ...` and short `None, None` lists stay below that bar;
+# a looping model goes on until its token budget, far past eight).
+_INLINE_LOOP = re.compile(r"(\S.{3,29}?)\1{7,}")
 _LETTERS = re.compile(r"[A-Za-z]")
 
 

@@ -64,6 +64,20 @@ class GoldenCase:
         )
 
 
+def context_at(document: str, language_id: str = "python") -> FimContext:
+    """The FIM context of a document holding one cursor marker, with roomy budgets."""
+    before = document[: document.index(CURSOR)]
+    line, character = before.count("\n"), len(before) - (before.rfind("\n") + 1)
+    return extract(
+        document.replace(CURSOR, "", 1).split("\n"),
+        line,
+        character,
+        max_prefix_chars=8000,
+        max_suffix_chars=4000,
+        language_id=language_id,
+    )
+
+
 def _section_text(lines: list[str]) -> str:
     """A section's lines joined; blank lines at its end separate cases and are dropped, and a
     last line holding only NEWLINE_MARK stands for a final newline."""

@@ -1,0 +1,72 @@
+"""The next lines below the cursor reproduced: exact, nearly, or further down."""
+
+from __future__ import annotations
+
+import pytest
+
+from codestral_ls.postprocess.nextline import (
+    edit_distance_within,
+    near_duplicate,
+    reproduces_next_line,
+    upcoming_lines,
+)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "limit", "within"),
+    [
+        ("kitten", "sitting", 3, True),
+        ("kitten", "sitting", 2, False),
+        ("", "abc", 3, True),
+        ("", "abcd", 3, False),
+        ("same", "same", 0, True),
+        ("abcdef", "abcxef", 1, True),
+        ("abcdefghij", "jihgfedcba", 4, False),
+        ('logger.debug("parsed %s=%s", name)', 'logger.debug("parsed %s = %s", name)', 2, True),
+    ],
+)
+def test_edit_distance_within(a: str, b: str, limit: int, within: bool) -> None:
+    assert edit_distance_within(a, b, limit) is within
+    assert edit_distance_within(b, a, limit) is within
+
+
+@pytest.mark.parametrize(
+    ("line", "other", "duplicate"),
+    [
+        ("    return name, value", "    return name, value", True),
+        ("    return name,value", "    return name, value", True),
+        # Short lines must match exactly.
+        ("    x += 1", "    y += 1", False),
+        # 2 edits in 20 characters is 10%: not under it.
+        ("total_a = compute(a)", "total_b = compute(b)", False),
+        ("    self.assertEqual(result, 42)", "    self.assertEqual(result, 43)", True),
+        ("}", "}", True),
+    ],
+)
+def test_near_duplicate(line: str, other: str, duplicate: bool) -> None:
+    assert near_duplicate(line, other) is duplicate
+
+
+def test_upcoming_lines_skip_the_cursor_line_and_blanks() -> None:
+    suffix = "rest of cursor line\n\n    first()\n   \n    second()\n    third()\n    fourth()"
+    assert upcoming_lines(suffix) == ["    first()", "    second()", "    third()"]
+    assert upcoming_lines("") == []
+    assert upcoming_lines("only the cursor line") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "upcoming", "reproduced"),
+    [
+        ("}", ["}"], True),
+        ("  }", ["}"], False),  # a closer at another depth is not the one below
+        ("", ["}"], False),
+        ("    return total", ["    return total  "], False),  # upcoming are right-stripped
+        ("    return total", ["    return total"], True),
+        # Further lines count only when long enough to be unmistakable.
+        ("}", ["    x = 1", "}"], False),
+        ("    return compute(total)", ["    x = 1", "    return compute(total)"], True),
+        ("    return compute(total)", [], False),
+    ],
+)
+def test_reproduces_next_line(line: str, upcoming: list[str], reproduced: bool) -> None:
+    assert reproduces_next_line(line, upcoming) is reproduced

@@ -1,0 +1,53 @@
+"""Overlap at both ends: the prefix echoed at the head, the line's rest repeated at the tail."""
+
+from __future__ import annotations
+
+import pytest
+
+from codestral_ls.postprocess.overlap import prefix_overlap, trim_suffix_overlap
+
+
+@pytest.mark.parametrize(
+    ("prefix", "text", "overlap"),
+    [
+        ("    return ", "return x + 1", len("return ")),
+        ("for i, item in ", "in enumerate(items):", len("in ")),
+        ("        self.", "self.count += 1", len("self.")),
+        # Echo of whole previous line plus indentation, starting at a line start.
+        ("def f(a):\n    ", "def f(a):\n    return a", len("def f(a):\n    ")),
+        ("items = [\n  { id: 1 },\n  ", "{ id: 1 },\n  { id: 2 },", len("{ id: 1 },\n  ")),
+        # Too short to be more than a coincidence.
+        ("x = x", "x + 1", 0),
+        ("a = ", "= 5", 0),
+        # Starts inside a word of the prefix.
+        ("total = subtotal", "total + tax", 0),
+        # Whitespace only: indentation's business.
+        ("def f():\n    ", "    return 1", 0),
+        # Across a line end but starting after indentation, and short: a closer, not an echo.
+        ("    }\n", "}\n\nfunction g() {}", 0),
+        ("", "anything", 0),
+        ("abc", "", 0),
+    ],
+)
+def test_prefix_overlap(prefix: str, text: str, overlap: int) -> None:
+    assert prefix_overlap(text, prefix) == overlap
+
+
+@pytest.mark.parametrize(
+    ("line_prefix", "text", "line_suffix", "kept"),
+    [
+        ("foo(", "a, b)", ", b)", "a"),
+        ("x = ", "a + 1", " + 1", "a"),
+        ("logger.info(", "`hi`, { id });", ", { id });", "`hi`"),
+        ('<a href="', '/docs">Docs</a>', '">Docs</a>', "/docs"),
+        # The tail closes something the text opened: cutting it would unbalance the line.
+        ("foo(", "bar(x)", ")", "bar(x)"),
+        # No overlap at all.
+        ("map.get(", "key", ").unwrap()", "key"),
+        # The whole text is the rest of the line: nothing left.
+        ("if (", "ready) {", "ready) {", ""),
+        ("x", "yz", "", "yz"),
+    ],
+)
+def test_trim_suffix_overlap(line_prefix: str, text: str, line_suffix: str, kept: str) -> None:
+    assert trim_suffix_overlap(text, line_prefix, line_suffix) == kept
