@@ -198,8 +198,7 @@ def map_http_error(
         )
     if status == 404:
         return ModelUnavailable(
-            f"{backend} at {where} has no such model or route (404){said}. "
-            "Check the `model` and `endpoint` settings.",
+            f"{backend} at {where} has no such model or route (404){said}. Check the `model` and `endpoint` settings.",
             status=status,
             detail=detail,
         )
@@ -213,13 +212,9 @@ def map_http_error(
             detail=detail,
         )
     if status == 408:
-        return TransportError(
-            f"{backend} at {where} timed out the request (408){said}", status=status, detail=detail
-        )
+        return TransportError(f"{backend} at {where} timed out the request (408){said}", status=status, detail=detail)
     if 500 <= status <= 599:
-        return ServerError(
-            f"{backend} at {where} failed ({status}){said}", status=status, detail=detail
-        )
+        return ServerError(f"{backend} at {where} failed ({status}){said}", status=status, detail=detail)
     if 400 <= status <= 499:
         return InvalidRequest(
             f"{backend} at {where} refused the request ({status}){said}",
@@ -270,13 +265,15 @@ def transport_errors(host: str, *, backend: str) -> Iterator[None]:
         raise TransportError(f"{backend}: could not connect to {where} ({exc})") from exc
     except httpx.RemoteProtocolError as exc:
         raise TransportError(f"{backend}: {where} closed the connection mid-reply") from exc
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+        raise TransportError(
+            f"{backend}: {where} is not a usable http(s) URL; check `endpoint` and `urlTemplate`"
+        ) from exc
     except httpx.DecodingError as exc:
         raise ProtocolError(f"{backend}: could not decode the reply from {where}") from exc
     except httpx.HTTPError as exc:
-        # ReadError, WriteError, ProxyError, UnsupportedProtocol, TooManyRedirects...
-        raise TransportError(
-            f"{backend}: request to {where} failed ({type(exc).__name__})"
-        ) from exc
+        # ReadError, WriteError, ProxyError, TooManyRedirects...
+        raise TransportError(f"{backend}: request to {where} failed ({type(exc).__name__})") from exc
 
 
 async def read_error_body(response: httpx.Response, limit: int = MAX_ERROR_BODY_BYTES) -> str:
@@ -289,9 +286,7 @@ async def read_error_body(response: httpx.Response, limit: int = MAX_ERROR_BODY_
     return bytes(body[:limit]).decode(response.encoding or "utf-8", errors="replace")
 
 
-def make_http_client(
-    timeout_ms: int, *, headers: Mapping[str, str] | None = None
-) -> httpx.AsyncClient:
+def make_http_client(timeout_ms: int, *, headers: Mapping[str, str] | None = None) -> httpx.AsyncClient:
     """The one long-lived client: explicit timeouts, keep-alive, a codestral-ls User-Agent.
 
     `timeout_ms` bounds connecting and each wait for bytes (not the whole stream); connecting

@@ -53,9 +53,7 @@ STATUS_CASES = [
 
 @pytest.mark.parametrize(("status", "kind"), STATUS_CASES)
 def test_each_status_maps_to_one_error_kind(status: int, kind: type[BackendError]) -> None:
-    error = map_http_error(
-        status, {}, "", host="https://example.test", key_source="env X", backend="Test"
-    )
+    error = map_http_error(status, {}, "", host="https://example.test", key_source="env X", backend="Test")
     assert type(error) is kind
     assert error.status == status
     assert "example.test" in str(error)
@@ -97,9 +95,7 @@ def test_error_detail_is_bounded_and_scrubs_secrets() -> None:
 
 def test_422_carries_the_api_detail_text() -> None:
     body = '{"detail":[{"loc":["body","prompt"],"msg":"Field required","type":"missing"}]}'
-    error = map_http_error(
-        422, {}, body, host="https://codestral.mistral.ai", key_source="k", backend="Mistral"
-    )
+    error = map_http_error(422, {}, body, host="https://codestral.mistral.ai", key_source="k", backend="Mistral")
     assert isinstance(error, InvalidRequest)
     assert error.detail == "body.prompt: Field required"
     assert "body.prompt: Field required" in str(error)
@@ -107,9 +103,7 @@ def test_422_carries_the_api_detail_text() -> None:
 
 def test_a_model_without_fim_is_model_unavailable_not_a_bad_request() -> None:
     body = '{"error":"\\"llama3\\" does not support insert"}'
-    error = map_http_error(
-        400, {}, body, host="http://localhost:11434", key_source="no key", backend="Ollama"
-    )
+    error = map_http_error(400, {}, body, host="http://localhost:11434", key_source="no key", backend="Ollama")
     assert isinstance(error, ModelUnavailable)
     assert "does not support insert" in str(error)
 
@@ -123,13 +117,9 @@ AUTH_CASES = [
 
 
 @pytest.mark.parametrize(("host", "source", "other_host"), AUTH_CASES)
-def test_401_names_host_key_source_and_the_other_mistral_host(
-    host: str, source: str, other_host: str
-) -> None:
+def test_401_names_host_key_source_and_the_other_mistral_host(host: str, source: str, other_host: str) -> None:
     body = f'{{"message":"Unauthorized {KEY}","request_id":"0123"}}'
-    error = map_http_error(
-        401, {}, body, host=host, key_source=source, backend="Mistral", secrets=[KEY]
-    )
+    error = map_http_error(401, {}, body, host=host, key_source=source, backend="Mistral", secrets=[KEY])
     text = str(error)
     assert isinstance(error, AuthError)
     assert display_host(host) in text
@@ -220,13 +210,13 @@ TRANSPORT_CASES = [
     (httpx.ReadError("reset"), TransportError, "ReadError"),
     (httpx.WriteError("pipe"), TransportError, "WriteError"),
     (httpx.DecodingError("gzip"), ProtocolError, "decode"),
+    (httpx.UnsupportedProtocol("ftp"), TransportError, "not a usable http(s) URL"),
+    (httpx.InvalidURL("bad"), TransportError, "not a usable http(s) URL"),
 ]
 
 
 @pytest.mark.parametrize(("raised", "kind", "words"), TRANSPORT_CASES)
-def test_transport_errors_become_backend_errors(
-    raised: Exception, kind: type[BackendError], words: str
-) -> None:
+def test_transport_errors_become_backend_errors(raised: Exception, kind: type[BackendError], words: str) -> None:
     with (
         pytest.raises(kind) as caught,
         transport_errors("https://codestral.mistral.ai", backend="Mistral"),
@@ -246,12 +236,8 @@ def test_transport_errors_let_backend_errors_and_others_through() -> None:
         raise KeyError("not ours")
 
 
-@pytest.mark.parametrize(
-    ("timeout_ms", "read_s", "connect_s"), [(2500, 2.5, 2.5), (60_000, 60.0, 5.0)]
-)
-async def test_make_http_client_has_explicit_timeouts(
-    timeout_ms: int, read_s: float, connect_s: float
-) -> None:
+@pytest.mark.parametrize(("timeout_ms", "read_s", "connect_s"), [(2500, 2.5, 2.5), (60_000, 60.0, 5.0)])
+async def test_make_http_client_has_explicit_timeouts(timeout_ms: int, read_s: float, connect_s: float) -> None:
     client = make_http_client(timeout_ms)
     try:
         assert client.timeout.read == read_s

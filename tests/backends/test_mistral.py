@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from codestral_ls.backends.base import FimRequest
+from codestral_ls.backends.base import Backend, FimRequest
 from codestral_ls.backends.mistral import MistralBackend, chunk_text, fim_url
 from codestral_ls.config import Credentials, Settings
 from codestral_ls.errors import (
@@ -398,3 +398,14 @@ async def test_a_non_stream_reply_says_which_host(fake: FakeMistral, client: htt
     with pytest.raises(ProtocolError, match="text/html") as caught:
         await collect(backend_for(fake, client))
     assert fake.base_url.removeprefix("http://") in str(caught.value)
+
+
+async def test_a_template_that_is_no_url_is_a_backend_error(fake: FakeMistral, client: httpx.AsyncClient) -> None:
+    backend = backend_for(fake, client, url_template="{model}:{method}")
+    with pytest.raises(TransportError, match="urlTemplate"):
+        await collect(backend)
+
+
+async def test_implements_the_backend_interface(client: httpx.AsyncClient) -> None:
+    backend: Backend = MistralBackend(Settings(), Credentials(KEY, SOURCE, "https://x.test"), client)
+    assert backend.name == "mistral"
