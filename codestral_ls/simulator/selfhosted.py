@@ -10,6 +10,7 @@ timing). Each fake records requests as `RecordedRequest`s and counts `disconnect
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import random
@@ -126,6 +127,21 @@ class SelfHostedFake:
     async def wait_disconnect(self, timeout_s: float = 10.0) -> None:
         """Return once a client has hung up in the middle of a reply."""
         await asyncio.wait_for(self._disconnected.wait(), timeout_s)
+
+    async def wait_for_disconnects(self, count: int = 1, timeout_s: float = 5.0) -> int:
+        """Wait until `count` replies were cut off by the client (or give up); returns the count.
+
+        Same contract as `FakeMistral.wait_for_disconnects`.
+        """
+
+        async def until_counted() -> None:
+            while self.disconnects < count:
+                self._disconnected.clear()
+                await self._disconnected.wait()
+
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(until_counted(), timeout_s)
+        return self.disconnects
 
     def bodies(self, path: str) -> list[Any]:
         """The JSON bodies received on `path`."""
