@@ -83,9 +83,7 @@ def test_ghost_text_drawing_accepting_and_messages_against_a_scripted_server(tmp
     run_script("test_ghost", tmp_path)
 
 
-def test_ghost_text_accept_contradict_and_health_against_the_real_server(
-    tmp_path: Path, endpoint: FakeMistral
-) -> None:
+def test_ghost_text_accept_contradict_and_health_against_the_real_server(tmp_path: Path, endpoint: FakeMistral) -> None:
     run_script("test_server", tmp_path, CODESTRAL_TEST_ENDPOINT=endpoint.base_url, CODESTRAL_API_KEY=KEY)
     prompts = [r.body["prompt"] for r in endpoint.requests if isinstance(r.body, dict)]
     assert any(p.endswith('greeting = "') for p in prompts), prompts
@@ -95,9 +93,7 @@ def test_ghost_text_accept_contradict_and_health_against_the_real_server(
 def test_a_401_and_a_server_crash_raise_no_errors_in_the_editor(tmp_path: Path) -> None:
     fake = FakeMistral(scripted, latency=LatencyProfile.instant(), api_key="the-right-key")
     with fake.run_in_thread():
-        run_script(
-            "test_failures", tmp_path, CODESTRAL_TEST_ENDPOINT=fake.base_url, CODESTRAL_API_KEY="a-wrong-key"
-        )
+        run_script("test_failures", tmp_path, CODESTRAL_TEST_ENDPOINT=fake.base_url, CODESTRAL_API_KEY="a-wrong-key")
     assert fake.requests, "the server never reached the endpoint"
 
 

@@ -25,7 +25,8 @@ def read_message(stream: Any) -> dict[str, Any] | None:
         name, _, value = header.decode().partition(":")
         if name.lower() == "content-length":
             length = int(value.strip())
-    return json.loads(stream.read(length))
+    message: dict[str, Any] = json.loads(stream.read(length))
+    return message
 
 
 def write_message(message: dict[str, Any]) -> None:
@@ -36,7 +37,7 @@ def write_message(message: dict[str, Any]) -> None:
 
 def main() -> None:
     rules = json.loads(os.environ.get("FAKE_LS_RULES", "[]"))
-    log = open(os.environ.get("FAKE_LS_LOG", os.devnull), "a", buffering=1)  # noqa: SIM115
+    log = open(os.environ.get("FAKE_LS_LOG", os.devnull), "a", buffering=1)
     documents: dict[str, str] = {}
     encoding = "utf-16"
     while (message := read_message(sys.stdin.buffer)) is not None:
@@ -57,8 +58,13 @@ def main() -> None:
                 "serverInfo": {"name": "fake-codestral-ls"},
             }
         elif method == "initialized":
-            write_message({"jsonrpc": "2.0", "method": "codestral/status",
-                           "params": {"state": "ready", "message": "fake server ready"}})
+            write_message(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "codestral/status",
+                    "params": {"state": "ready", "message": "fake server ready"},
+                }
+            )
         elif method == "textDocument/didOpen":
             documents[params["textDocument"]["uri"]] = params["textDocument"]["text"]
         elif method == "textDocument/didChange":
@@ -74,7 +80,7 @@ def main() -> None:
 def complete(documents: dict[str, str], params: dict[str, Any], rules: list[Any], encoding: str) -> list[Any]:
     text = documents.get(params["textDocument"]["uri"], "")
     line_no, character = params["position"]["line"], params["position"]["character"]
-    line = (text.split("\n") + [""])[line_no]
+    line = ([*text.split("\n"), ""])[line_no]
     raw = line.encode("utf-8" if encoding == "utf-8" else "utf-16-le")
     unit = 1 if encoding == "utf-8" else 2
     before = raw[: character * unit].decode(encoding.replace("utf-16", "utf-16-le"))
@@ -84,12 +90,17 @@ def complete(documents: dict[str, str], params: dict[str, Any], rules: list[Any]
             for number, spec in enumerate(rule["items"]):
                 start = {"line": line_no, "character": character - spec.get("back", 0)}
                 end = {"line": line_no, "character": character + spec.get("replace", 0)}
-                items.append({
-                    "insertText": spec["insertText"],
-                    "range": {"start": start, "end": end},
-                    "command": {"title": "Accept", "command": "codestral.accept",
-                                "arguments": [{"id": f"fake-{number}"}]},
-                })
+                items.append(
+                    {
+                        "insertText": spec["insertText"],
+                        "range": {"start": start, "end": end},
+                        "command": {
+                            "title": "Accept",
+                            "command": "codestral.accept",
+                            "arguments": [{"id": f"fake-{number}"}],
+                        },
+                    }
+                )
             return items
     return []
 
