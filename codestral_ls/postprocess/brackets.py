@@ -82,13 +82,12 @@ def _best_replace(
     text: str, line_suffix: str, before: tuple[str, ...], wanted: Balance, quotes: str
 ) -> int | None:
     """The most closers of `line_suffix` the text can replace keeping the line's balance."""
-    after = scan(text, before, quotes)[1]
     end = text.rstrip()
     for replace in range(len(line_suffix), -1, -1):
         produced = line_suffix[:replace].rstrip()
         if replace and (not produced or not end.endswith(produced)):
             continue
-        if scan(line_suffix[replace:], after, quotes) == wanted:
+        if scan(text + line_suffix[replace:], before, quotes) == wanted:
             return replace
     return None
 

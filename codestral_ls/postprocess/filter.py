@@ -151,13 +151,20 @@ class SuggestionFilter:
         lines = head.split("\n")
         lines[0] = self.ctx.line_prefix + lines[0]
         ready = len(lines) if final else len(lines) - 1
+        if not self.plan.multiline:
+            ready = 1  # one line only: complete as soon as a second one starts
         for index in range(self._checked, ready):
             stop = self._check_line(lines, index)
             if stop is not None:
-                self.stop = stop
-                self._complete = True
+                self._stop(stop)
                 return
         self._checked = ready
+        if not self.plan.multiline and len(lines) > 1:
+            self._stop(Stop("single-line", 1))
+
+    def _stop(self, stop: Stop) -> None:
+        self.stop = stop
+        self._complete = True
 
     def _check_line(self, lines: list[str], index: int) -> Stop | None:
         facts = self.facts
@@ -167,8 +174,6 @@ class SuggestionFilter:
                 return Stop("nextline", 0)
             column = inline_loop(line)
             return None if column is None else Stop("repetition", 1, column)
-        if not self.plan.multiline:
-            return Stop("single-line", 1)
         if reproduces_next_line(line, facts.upcoming):
             return Stop("nextline", index)
         kept = repeated_line(lines, index)

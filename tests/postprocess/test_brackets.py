@@ -1,0 +1,70 @@
+"""Brackets and quotes: balance, closers-only line ends, and how many closers to replace."""
+
+from __future__ import annotations
+
+import pytest
+
+from codestral_ls.postprocess.brackets import (
+    is_closers_only,
+    replace_closers,
+    scan,
+    trim_surplus_closers,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "stack", "balance"),
+    [
+        ("foo(a, [b])", (), (0, ())),
+        ("foo(a, [b", (), (0, ("(", "["))),
+        ("x))", ("(",), (1, ())),
+        ('print("(")', (), (0, ())),  # brackets in strings do not count
+        ('"it\\"s"', (), (0, ())),  # escaped quote
+        ('say("hi', (), (0, ("(", '"'))),
+        ('", x)', ("(", '"'), (0, ())),
+        ("'a\nb", (), (0, ("b",)[:0])),  # one-line strings end at the line end
+    ],
+)
+def test_scan(text: str, stack: tuple[str, ...], balance: tuple[int, tuple[str, ...]]) -> None:
+    assert scan(text, stack) == balance
+
+
+@pytest.mark.parametrize(
+    ("line_suffix", "closers_only"),
+    [(")", True), ("); ", True), ('"]', True), ("}", True), (":", True), ("", False),
+     ("   ", False), (") {", False), (", b)", False), (">", False)],
+)
+def test_is_closers_only(line_suffix: str, closers_only: bool) -> None:
+    assert is_closers_only(line_suffix) is closers_only
+
+
+@pytest.mark.parametrize(
+    ("line_prefix", "text", "line_suffix", "expected"),
+    [
+        ("foo(", "a, b", ")", ("a, b", 0)),
+        ("foo(", "a, b)", ")", ("a, b)", 1)),
+        ("foo(", "x);", ");", ("x);", 2)),
+        ("foo(", "x)", ");", ("x)", 1)),
+        ("print(foo(", "x)", "))", ("x)", 1)),
+        ("print(foo(", "x))", "))", ("x))", 2)),
+        ('print("', 'hi")', '")', ('hi")', 2)),
+        ('Console.WriteLine($"Hello {', 'name}");', '}");', ('name}");', 4)),
+        # The text's closer belongs to a call it opened: nothing to replace.
+        ("foo(", "bar(x)", ")", ("bar(x)", 0)),
+        ("res.", "json()", ")", ("json()", 0)),
+        # One closer too many, and the line's own closer: drop the surplus, then replace.
+        ("foo(", "x))", ")", ("x)", 1)),
+        ("{", "\n  return 1;\n", "}", ("\n  return 1;\n", 0)),
+        ("{", "\n  return 1;\n}", "}", ("\n  return 1;\n}", 1)),
+    ],
+)
+def test_replace_closers(
+    line_prefix: str, text: str, line_suffix: str, expected: tuple[str, int]
+) -> None:
+    assert replace_closers(text, line_prefix, line_suffix) == expected
+
+
+def test_trim_surplus_closers_keeps_what_is_needed() -> None:
+    assert trim_surplus_closers("x))", ("(",), "\"'") == "x)"
+    assert trim_surplus_closers("x)", ("(",), "\"'") == "x)"
+    assert trim_surplus_closers("x", (), "\"'") == "x"

@@ -1,0 +1,80 @@
+"""Indentation: the document's style, re-indenting a suggestion, stray whitespace."""
+
+from __future__ import annotations
+
+import pytest
+
+from codestral_ls.postprocess.indentation import (
+    IndentStyle,
+    detect_style,
+    fix_first_line_indent,
+    indent_width,
+    normalize,
+    strip_trailing,
+)
+
+
+def test_indent_width_counts_tabs_as_four() -> None:
+    assert indent_width("    x") == 4
+    assert indent_width("\t\tx") == 8
+    assert indent_width("\t  x") == 6
+    assert indent_width("x") == 0
+
+
+@pytest.mark.parametrize(
+    ("lines", "language_id", "style"),
+    [
+        (["def f():", "    if x:", "        y()", "    return 1"], "python",
+         IndentStyle(False, 4, True)),
+        (["func f() {", "\tif x {", "\t\ty()", "\t}", "}"], "go", IndentStyle(True, 4, True)),
+        (["a:", "  b:", "    c: 1", "  d: 2"], "yaml", IndentStyle(False, 2, True)),
+        (["x = 1"], "ruby", IndentStyle(False, 2, False)),
+        (["x = 1"], "python", IndentStyle(False, 4, False)),
+    ],
+)
+def test_detect_style(lines: list[str], language_id: str, style: IndentStyle) -> None:
+    assert detect_style(lines, language_id) == style
+
+
+@pytest.mark.parametrize(
+    ("lines", "style", "base", "expected"),
+    [
+        # Spaces in a tab document.
+        (["", "        total += v"], IndentStyle(True, 4, True), 4, ["", "\t\ttotal += v"]),
+        # Tabs in a space document.
+        (["", "\t\tif x:", "\t\t\ty()"], IndentStyle(False, 4, True), 4,
+         ["", "        if x:", "            y()"]),
+        # Two-space nesting in a confident four-space document.
+        (["if x:", "      y()", "    z()"], IndentStyle(False, 4, True), 4,
+         ["if x:", "        y()", "    z()"]),
+        # Same, but the document's style is not known well enough: left alone.
+        (["if x:", "      y()"], IndentStyle(False, 4, False), 4, ["if x:", "      y()"]),
+        # Already right.
+        (["if x:", "        y()"], IndentStyle(False, 4, True), 4, ["if x:", "        y()"]),
+        (["only line 0"], IndentStyle(True, 4, True), 0, ["only line 0"]),
+    ],
+)
+def test_normalize(lines: list[str], style: IndentStyle, base: int, expected: list[str]) -> None:
+    assert normalize(lines, style, base) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "line_prefix", "previous", "following", "expected"),
+    [
+        ("    return x", "    ", 0, 4, "return x"),  # 8 columns under a 0-column header
+        ("    return x", "    ", 4, 8, "    return x"),  # the next line is that deep: fine
+        ("  y", "    ", 4, 4, "  y"),  # 6 columns: odd, but not deeper than a level fits
+        ("return x", "    ", 0, 0, "return x"),
+        (" x", "foo(", 0, 0, " x"),  # not in the indentation: not this rule's business
+    ],
+)
+def test_fix_first_line_indent(
+    first: str, line_prefix: str, previous: int, following: int, expected: str
+) -> None:
+    assert fix_first_line_indent(first, line_prefix, previous, following, 4) == expected
+
+
+def test_strip_trailing() -> None:
+    assert strip_trailing(["a  ", "b ", "", ""], keep_last=False) == ["a", "b"]
+    assert strip_trailing(["a  ", "  "], keep_last=True) == ["a", "  "]
+    assert strip_trailing([""], keep_last=False) == [""]

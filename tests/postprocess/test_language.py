@@ -1,0 +1,97 @@
+"""Language knowledge: comments, strings, block openers and closers, fences, JSON commas."""
+
+from __future__ import annotations
+
+import pytest
+
+from codestral_ls.postprocess import language as lang
+
+
+@pytest.mark.parametrize(
+    ("line_prefix", "language_id", "inside"),
+    [
+        ("x = 1  # note ", "python", True),
+        ('x = "# not a comment', "python", False),
+        ("let a = 1; // why ", "rust", True),
+        ('url = "http://example.com', "javascript", False),
+        ("SELECT 1 -- count ", "sql", True),
+        ("#[derive(Debug)]", "rust", False),
+        ("#[Route('/x')]", "php", False),
+    ],
+)
+def test_in_line_comment(line_prefix: str, language_id: str, inside: bool) -> None:
+    assert lang.in_line_comment(line_prefix, language_id) is inside
+
+
+@pytest.mark.parametrize(
+    ("line", "language_id", "opens"),
+    [
+        ("def f(a):", "python", True),
+        ("x = {'a': 1}", "python", False),
+        ("if x:  # comment", "python", True),
+        ("if (x) {", "c", True),
+        ("items = [", "python", True),
+        ("key:", "yaml", True),
+        ("run: |", "yaml", True),
+        ("def total", "ruby", True),
+        ("def total; 1; end", "ruby", False),
+        ("rows.each do |row|", "ruby", True),
+        ("if x then", "lua", True),
+        ("const f = () =>", "typescript", True),
+        ("'key' =>", "php", False),
+        ("$user->", "php", False),
+        ('<div class="a">', "html", True),
+        ("<br>", "html", False),
+        ("<p>x</p>", "html", False),
+        ("name: value", "yaml", False),
+    ],
+)
+def test_opens_block(line: str, language_id: str, opens: bool) -> None:
+    assert lang.opens_block(line, language_id) is opens
+
+
+@pytest.mark.parametrize(
+    ("stripped", "language_id", "closer"),
+    [("}", "c", True), ("});", "javascript", True), ("end", "ruby", True),
+     ("ending = 1", "ruby", False), ("</div>", "html", True), ("</div>", "python", False),
+     ("return", "go", False), ("fi", "shellscript", True)],
+)
+def test_is_closer_line(stripped: str, language_id: str, closer: bool) -> None:
+    assert lang.is_closer_line(stripped, language_id) is closer
+
+
+def test_fences() -> None:
+    prefix = "# Doc\n\n```python\nimport os\n"
+    assert lang.in_code_fence(prefix)
+    assert lang.fence_language(prefix) == "python"
+    assert not lang.in_code_fence(prefix + "```\n\nText ")
+    assert lang.fence_language("```ts\nlet a\n") == "typescript"
+    assert not lang.in_code_fence("no fences")
+
+
+@pytest.mark.parametrize(
+    ("lines", "in_fence", "fence_below", "kept"),
+    [
+        (["Intro.", ""], False, False, 1),
+        (["", "Intro."], False, False, None),  # a blank first line is not a paragraph end
+        (["import os", "```"], True, True, 1),
+        (["import os", "```"], True, False, 2),
+    ],
+)
+def test_markdown_cut(lines: list[str], in_fence: bool, fence_below: bool, kept: int) -> None:
+    assert lang.markdown_cut(lines, len(lines) - 1, in_fence, fence_below) == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "next_line", "fixed"),
+    [
+        ('"private": true,', "}", '"private": true'),
+        ('"version": "1.0.0"', '  "license": "MIT"', '"version": "1.0.0",'),
+        ("\n    \"a\": 1\n  }", '  "b": 2', "\n    \"a\": 1\n  },"),
+        ('"a": 1,', '  "b": 2', '"a": 1,'),
+        ('"a": {', '  "b": 2', '"a": {'),
+        ('"a": 1', "", '"a": 1'),
+    ],
+)
+def test_fix_json_commas(text: str, next_line: str, fixed: str) -> None:
+    assert lang.fix_json_commas(text, next_line) == fixed

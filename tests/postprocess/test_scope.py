@@ -1,0 +1,96 @@
+"""Scope: where multi-line output leaves the cursor's block or completes the one it opened."""
+
+from __future__ import annotations
+
+import pytest
+
+from codestral_ls.postprocess.scope import Scope, ScopeTracker, depth_change
+
+
+def first_cut(scope: Scope, lines: list[str]) -> int | None:
+    """Lines kept when the tracker is fed `lines` (line 0 = the whole cursor line)."""
+    tracker = ScopeTracker(scope, lines[0])
+    for index in range(1, len(lines)):
+        kept = tracker.check(lines, index)
+        if kept is not None:
+            return kept
+    return None
+
+
+def scope(base: int, opened: bool, language_id: str = "python", closed_below: bool = True,
+          closer_below: bool = False) -> Scope:
+    return Scope(base, opened, language_id, closed_below, closer_below)
+
+
+@pytest.mark.parametrize(
+    ("case", "lines", "kept"),
+    [
+        # Python: the block a header opened ends at the next line at its level.
+        (scope(0, True), ["def f():", "    return 1", "", "def g():", "    pass"], 3),
+        (scope(0, True), ["if x:", "    a()", "else:", "    b()", "c()"], 4),
+        # On a blank line in a body: siblings are fine, a dedent leaves the block.
+        (scope(4, False), ["    a = 1", "    if a:", "        b()", "    return a", "x = 2"], 4),
+        (scope(8, False), ["        a()", "    elif y:", "        b()"], 1),
+        # Python call opened on the cursor line, closed at its level.
+        (scope(0, True), ["x = f(", "    a,", ")", "y = 2"], 3),
+    ],
+)
+def test_indentation_languages(case: Scope, lines: list[str], kept: int | None) -> None:
+    assert first_cut(case, lines) == kept
+
+
+@pytest.mark.parametrize(
+    ("case", "lines", "kept"),
+    [
+        # The block the cursor line opened is complete at its closer.
+        (scope(2, True, "typescript"), ["  if (x) {", "    y();", "  }", "  z();"], 3),
+        # ... unless the document already has that closer right below: stop before it.
+        (scope(2, True, "typescript", closer_below=True), ["  if (x) {", "    y();", "  }"], 2),
+        # else/catch continue the block.
+        (scope(0, True, "java"), ["if (x) {", "  a();", "} else {", "  b();", "}", "c();"], 5),
+        # A closer of an outer block: stop before it when the document closes it below...
+        (scope(2, False, "javascript"), ["  a();", "  if (b) {", "    c();", "  }", "}"], 4),
+        # ... keep it when nothing below does.
+        (scope(2, False, "javascript", closed_below=False), ["  a();", "}", "more();"], 2),
+        # Go: `case` at the switch's level.
+        (scope(4, True, "go"), ["\tswitch x {", "\tcase 1:", "\t\ty()", "\t}"], 4),
+        # A statement below the cursor's level, without a closer: left the block.
+        (scope(4, False, "c"), ["    a();", "b();"], 1),
+        # Nothing stops a body that stays inside.
+        (scope(2, False, "rust"), ["  let a = 1;", "  let b = 2;"], None),
+    ],
+)
+def test_brace_languages(case: Scope, lines: list[str], kept: int | None) -> None:
+    assert first_cut(case, lines) == kept
+
+
+@pytest.mark.parametrize(
+    ("case", "lines", "kept"),
+    [
+        (scope(2, True, "ruby"), ["  def total", "    @items.sum", "  end", "  def count"], 3),
+        (scope(2, True, "html"), ['  <div class="a">', "    <p>x</p>", "  </div>", "  <p>"], 3),
+        (scope(2, False, "yaml"), ["  - run: a", "  - run: b", "x: 1"], 2),
+        (scope(4, True, "yaml"), ["    steps:", "    - uses: a", "    - run: b", "  other:"], 3),
+    ],
+)
+def test_keyword_markup_and_yaml(case: Scope, lines: list[str], kept: int | None) -> None:
+    assert first_cut(case, lines) == kept
+
+
+@pytest.mark.parametrize(
+    ("line", "language_id", "change"),
+    [
+        ("if (x) {", "c", 1),
+        ("}, []);", "typescript", -2),
+        ('print("(")', "python", 0),
+        ("x = 1  # (", "python", 0),
+        ("<li>{user.name}</li>", "typescriptreact", 0),
+        ('<div class="card">', "html", 1),
+        ("<br>", "html", 0),
+        ("def total", "ruby", 1),
+        ("end", "ruby", -1),
+        ("rows.each do |row|", "ruby", 1),
+    ],
+)
+def test_depth_change(line: str, language_id: str, change: int) -> None:
+    assert depth_change(line, language_id) == change
