@@ -63,6 +63,8 @@ class Sample:
     backend_ms: float
     nonempty: bool
     requests: int
+    to_backend_ms: float = float("nan")  # keystroke sent -> request at the backend
+    after_backend_ms: float = float("nan")  # backend's last byte -> reply at the client
 
     @property
     def overhead_ms(self) -> float:
@@ -122,10 +124,28 @@ class Typer:
         result, arrived = await pending.future
         total_ms = (arrived - started) * 1000
         # A request finishing after the reply is one the reply did not wait for.
-        backend_ms = sum((end - begin) * 1000 for begin, end in self.fake.durations[before:]
-                         if begin >= started and end <= arrived)
+        inside = [(begin, end) for begin, end in self.fake.durations[before:] if begin >= started and end <= arrived]
+        backend_ms = sum((end - begin) * 1000 for begin, end in inside)
         items = result.get("items") if isinstance(result, dict) else result
-        return Sample(total_ms, backend_ms, bool(items), len(self.fake.requests) - requests_before), result
+        sample = Sample(total_ms, backend_ms, bool(items), len(self.fake.requests) - requests_before)
+        if inside:
+            sample.to_backend_ms = (inside[0][0] - started) * 1000
+            sample.after_backend_ms = (arrived - inside[-1][1]) * 1000
+        return sample, result
+
+
+def machine() -> str:
+    """nproc, CPU model and load average, for the record (other work on the machine skews timings)."""
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        load = Path("/proc/loadavg").read_text().split()[:3]
+    except OSError:
+        load = ["?"]
+    return f"{os.cpu_count()} cores, {model}, load average {' '.join(load)}"
 
 
 def peak_rss_mb(pid: int | None) -> tuple[float, float]:
@@ -149,6 +169,7 @@ class SizeResult:
     peak_mb: float
     rss_mb: float
     through: list[Sample] = attrs.Factory(list)
+    floor_ms: list[float] = attrs.Factory(list)
 
 
 async def measure_size(lines: int, keystrokes: int, profile: LatencyProfile, args: argparse.Namespace,
@@ -182,12 +203,27 @@ async def measure_size(lines: int, keystrokes: int, profile: LatencyProfile, arg
             if on_sample is not None:
                 on_sample(typer, sample, result, responder)
         through = await _typing_through(typer)
+        floor = await transport_floor(client, min(200, keystrokes))
         peak, rss = peak_rss_mb(client.pid)
-        return SizeResult(lines, samples, open_ms, peak, rss, through)
+        return SizeResult(lines, samples, open_ms, peak, rss, through, floor)
     finally:
         await client.close()
         await fake.stop()
         close_log(stderr)
+
+
+async def transport_floor(client: LspClient, count: int) -> list[float]:
+    """Round trips of a request the server rejects at once (unknown method): the cost of the
+    stdio transport and JSON-RPC layer alone, which every reply pays."""
+    times: list[float] = []
+    for _ in range(count):
+        pending = client.send_request("codestral/benchNoSuchMethod", {})
+        try:
+            await pending.future
+        except Exception:  # the expected "method not found"
+            pass
+        times.append((time.perf_counter() - pending.sent_at) * 1000)
+    return times
 
 
 async def _typing_through(typer: Typer) -> list[Sample]:
@@ -212,7 +248,7 @@ def _row(label: str, samples: list[Sample], extra: list[str]) -> list[str]:
 
 
 HEADERS = ["document", "reply p50", "p95", "p99", "backend p50", "server p50", "p95", "p99",
-           "non-empty", "open+1st ms", "peak RSS MB"]
+           "to-backend p50", "after-backend p50", "floor p50", "non-empty", "open+1st ms", "peak RSS MB"]
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -227,7 +263,10 @@ async def run(args: argparse.Namespace) -> int:
     profile = REALISTIC if args.profile == "realistic" else LatencyProfile.instant()
     print(f"codestral-ls keystroke-to-reply latency: {keystrokes} keystrokes per document, "
           f"{args.profile} fake backend on loopback (no key, no network)\n"
-          "each keystroke = didChange(1 char) + inlineCompletion(triggerKind Invoked); server = reply - backend\n")
+          "each keystroke = didChange(1 char) + inlineCompletion(triggerKind Invoked); server = reply - backend;\n"
+          "to-backend = keystroke sent -> request at the fake; after-backend = fake done -> reply;\n"
+          "floor = round trip of a request the server rejects at once (stdio + JSON-RPC alone)\n"
+          f"machine: {machine()}\n")
     results: list[SizeResult] = []
     for lines in sizes:
         result = await measure_size(lines, keystrokes, profile, args, log)
@@ -236,11 +275,16 @@ async def run(args: argparse.Namespace) -> int:
     rows = []
     for r in results:
         share = f"{sum(s.nonempty for s in r.samples)}/{len(r.samples)}"
-        rows.append(_row(f"{r.lines:,} lines", r.samples, [share, fmt(r.open_ms, 0), fmt(r.peak_mb, 1)]))
+        floor = p50_p95_p99(r.floor_ms)[0]
+        to_backend = p50_p95_p99([s.to_backend_ms for s in r.samples if s.to_backend_ms == s.to_backend_ms])[0]
+        after = p50_p95_p99([s.after_backend_ms for s in r.samples if s.after_backend_ms == s.after_backend_ms])[0]
+        rows.append(_row(f"{r.lines:,} lines", r.samples,
+                         [fmt(to_backend, 2), fmt(after, 2), fmt(floor, 2), share, fmt(r.open_ms, 0),
+                          fmt(r.peak_mb, 1)]))
     print("all times in ms")
     print(table(HEADERS, rows))
     through_rows = [_row(f"{r.lines:,} lines", r.through,
-                         [f"{sum(s.nonempty for s in r.through)}/{len(r.through)}", "-",
+                         ["-", "-", "-", f"{sum(s.nonempty for s in r.through)}/{len(r.through)}", "-",
                           f"{sum(s.requests for s in r.through)} req"]) for r in results if r.through]
     if through_rows:
         print("\ntyping through a shown suggestion (automatic triggers; should need no backend request):")
@@ -248,7 +292,7 @@ async def run(args: argparse.Namespace) -> int:
     if not args.no_demo:
         await streaming_demo(args, log)
     verdict = _verdict(results)
-    print("\n" + verdict)
+    print("\n" + verdict + f"\nmachine at the end: {machine()}")
     if args.real:
         from .real import run_real
 
@@ -256,7 +300,8 @@ async def run(args: argparse.Namespace) -> int:
     (out / "latency.json").write_text(json.dumps({
         "keystrokes": keystrokes, "profile": args.profile,
         "sizes": [{"lines": r.lines, "open_ms": r.open_ms, "peak_rss_mb": r.peak_mb, "rss_mb": r.rss_mb,
-                   "reply_ms": [s.total_ms for s in r.samples], "server_ms": [s.overhead_ms for s in r.samples]}
+                   "reply_ms": [s.total_ms for s in r.samples], "server_ms": [s.overhead_ms for s in r.samples],
+                   "floor_ms": r.floor_ms}
                   for r in results]}))
     return 0
 
