@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from typing import Any
 
 
@@ -86,6 +87,7 @@ def complete(documents: dict[str, str], params: dict[str, Any], rules: list[Any]
     before = raw[: character * unit].decode(encoding.replace("utf-16", "utf-16-le"))
     for rule in rules:
         if before.endswith(rule["prefix"]):
+            time.sleep(rule.get("delay", 0))
             items = []
             for number, spec in enumerate(rule["items"]):
                 start = {"line": line_no, "character": character - spec.get("back", 0)}

@@ -10,6 +10,7 @@ local rules = {
   { prefix = 'msg = "', items = { { insertText = 'héllo wörld ☕"\nprint(msg)' } } },
   { prefix = 'pick ', items = { { insertText = 'one' }, { insertText = 'two' } } },
   { prefix = 'ret', items = { { insertText = 'return x', back = 3 } } },
+  { prefix = 'slow', items = { { insertText = ' = 1' } }, delay = 0.5 },
 }
 H.start({
   FAKE_LS_RULES = vim.json.encode(rules),
@@ -109,5 +110,26 @@ H.eq({}, H.ghost(), 'no ghost while disabled')
 H.lua('vim.cmd.CodestralEnable()')
 H.input('<BS>(')
 H.wait_eq('ghost after re-enabling', { { row = 0, col = 8, text = 'a, b):' } }, H.ghost)
+
+-- 8. Typing while a request is pending cancels it, and its late answer is not drawn.
+H.input('<Esc>ccslow')
+local slow_request = H.wait_for('the request at "slow"', function()
+  for _, m in ipairs(H.messages_with(log, 'textDocument/inlineCompletion')) do
+    if m.params.position.character == 4 and m.params.position.line == 0 then
+      return m
+    end
+  end
+end)
+H.input('x')
+H.wait_for('$/cancelRequest for the pending request ' .. slow_request.id, function()
+  for _, m in ipairs(H.messages_with(log, '$/cancelRequest')) do
+    if m.params.id == slow_request.id then
+      return true
+    end
+  end
+end)
+vim.wait(700)
+H.eq({}, H.ghost(), 'the late answer to a cancelled request is not drawn')
+H.eq('slowx', H.line(0), 'buffer')
 
 H.done('ghost')
