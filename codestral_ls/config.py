@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import typing
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -226,10 +227,17 @@ def parse_settings(raw: Mapping[str, Any] | None, base: Settings | None = None) 
             ValueError,
             TypeError,
         ) as exc:
-            errors.append(SettingsError(key, _describe(exc, value)))
+            if field.name in _SECRET_FIELDS:
+                # The bad value may well be the key itself (e.g. inside a list): never echo it.
+                errors.append(SettingsError(key, f"invalid value of type {type(value).__name__} (not shown)"))
+            else:
+                errors.append(SettingsError(key, _describe(exc, value)))
             continue
         changes[field.name] = candidate.__getattribute__(field.name)
     return attrs.evolve(settings, **changes), errors
+
+
+_SECRET_FIELDS = frozenset({"api_key", "headers"})
 
 
 def _strict_structure(value: Any, type_: Any) -> Any:
@@ -246,6 +254,20 @@ def _strict_structure(value: Any, type_: Any) -> Any:
         raise TypeError(f"expected true or false, got {value!r}")
     if type_ in (str, str | None) and value is not None and not isinstance(value, str):
         raise TypeError(f"expected a string, got {value!r}")
+    if type_ is str and value is None:
+        raise TypeError("expected a string, got null")  # cattrs would make it the string "None"
+    # Containers: the same strictness for every element, and no AttributeError escaping on a
+    # string where an object belongs ("languages": "markdown" must not stop the server).
+    origin = typing.get_origin(type_)
+    if origin is dict:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"expected an object, got {value!r}")
+        key_type, value_type = typing.get_args(type_)
+        return {_strict_structure(k, key_type): _strict_structure(v, value_type) for k, v in value.items()}
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"expected a list, got {value!r}")
+        return tuple(_strict_structure(item, typing.get_args(type_)[0]) for item in value)
     return _converter.structure(value, type_)
 
 

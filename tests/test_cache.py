@@ -163,11 +163,23 @@ MULTI = Suggestion("if a:\n        return b\n    return a", replace_chars=1)
         pytest.param(SHOWN, "# new line\n" + BODY + "ret", TAIL, Suggestion("urn a + b"), id="edit-beyond-anchor"),
         pytest.param(Suggestion("foo()\n"), BODY + "foo()", TAIL, None, id="only-whitespace-left"),
         pytest.param(Suggestion("a  b"), BODY + "a ", TAIL, Suggestion(" b"), id="rest-starting-with-space"),
-        pytest.param(MULTI, BODY + "if a", TAIL, Suggestion(":\n        return b\n    return a", 1), id="multi-line-keeps-replace-chars"),
-        pytest.param(MULTI, BODY + "if a:\n", TAIL, Suggestion("        return b\n    return a", 1), id="typed-the-newline"),
-        pytest.param(MULTI, BODY + "if a:\n        ", TAIL, Suggestion("return b\n    return a", 1), id="typed-across-newline-and-indent"),
-        pytest.param(MULTI, BODY + "if a:\n        return b\n    ret", TAIL, Suggestion("urn a", 1), id="typed-two-lines"),
-        pytest.param(MULTI, BODY + "if a:\n    ", TAIL, Suggestion("    return b\n    return a", 1), id="part-of-the-indent"),
+        pytest.param(
+            MULTI, BODY + "if a", TAIL, Suggestion(":\n        return b\n    return a", 1),
+            id="multi-line-keeps-replace-chars",
+        ),
+        pytest.param(
+            MULTI, BODY + "if a:\n", TAIL, Suggestion("        return b\n    return a", 1), id="typed-the-newline"
+        ),
+        pytest.param(
+            MULTI, BODY + "if a:\n        ", TAIL, Suggestion("return b\n    return a", 1),
+            id="typed-across-newline-and-indent",
+        ),
+        pytest.param(
+            MULTI, BODY + "if a:\n        return b\n    ret", TAIL, Suggestion("urn a", 1), id="typed-two-lines"
+        ),
+        pytest.param(
+            MULTI, BODY + "if a:\n    ", TAIL, Suggestion("    return b\n    return a", 1), id="part-of-the-indent"
+        ),
         pytest.param(MULTI, BODY + "if a:\n\t", TAIL, None, id="tab-instead-of-spaces"),
         pytest.param(Suggestion("é中😀!"), BODY + "é中😀", TAIL, Suggestion("!"), id="non-ascii"),
     ],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from codestral_ls.context import WINDOW_STEP_LINES, FimContext, extract, window_start
@@ -116,7 +118,9 @@ def test_prefix_and_suffix_are_slices_of_the_text_cut_at_line_boundaries(
     text = "\n".join(lines)
     for cursor_line in (0, 1, 31, 32, 33, 150, 299):
         for cursor_index in sorted({0, len(lines[cursor_line]) // 2, len(lines[cursor_line])}):
-            ctx = extract(lines, cursor_line, cursor_index, max_prefix_chars=prefix_budget, max_suffix_chars=suffix_budget)
+            ctx = extract(
+                lines, cursor_line, cursor_index, max_prefix_chars=prefix_budget, max_suffix_chars=suffix_budget
+            )
             offset = sum(len(line) + 1 for line in lines[:cursor_line]) + cursor_index
             assert len(ctx.prefix) <= prefix_budget and len(ctx.suffix) <= suffix_budget
             assert text[:offset].endswith(ctx.prefix) and text[offset:].startswith(ctx.suffix)
@@ -172,7 +176,7 @@ def test_typing_along_a_line_keeps_the_prefix_start() -> None:
         starts.add(ctx.prefix_start_line)
         prompts.append(ctx.prefix)
     assert len(starts) <= 2  # the start may step once while the line grows past a line's worth
-    changes = sum(1 for before, after in zip(prompts, prompts[1:]) if not after.startswith(before))
+    changes = sum(1 for before, after in itertools.pairwise(prompts) if not after.startswith(before))
     assert changes == len(starts) - 1
 
 

@@ -124,7 +124,12 @@ def test_typing_rhythm(gaps: list[float], mean: float | None) -> None:
         pytest.param(ctx(BODY, TAIL), ctx(BODY[:-1], TAIL), None, id="deleted"),
         pytest.param(ctx(BODY, TAIL), ctx(BODY + "r", "\n" + TAIL), None, id="suffix-changed"),
         pytest.param(ctx(BODY, TAIL), ctx("def add(a, c):\n    r", TAIL), None, id="text-before-changed"),
-        pytest.param(ctx(BODY, TAIL + "x" * 300 + "a"), ctx(BODY + "r", TAIL + "x" * 300 + "b"), "r", id="suffix-change-far-below"),
+        pytest.param(
+            ctx(BODY, TAIL + "x" * 300 + "a"),
+            ctx(BODY + "r", TAIL + "x" * 300 + "b"),
+            "r",
+            id="suffix-change-far-below",
+        ),
         pytest.param(ctx(FAR + BODY, TAIL), ctx(FAR[500:] + BODY + "ret", TAIL), "ret", id="window-moved"),
         pytest.param(ctx(FAR + BODY, TAIL), ctx("# new\n" + FAR + BODY + "ret", TAIL), "ret", id="edit-far-above"),
         pytest.param(ctx(BODY, TAIL), ctx(BODY + "x" * MAX_TYPED_CHARS, TAIL), "x" * MAX_TYPED_CHARS, id="max-typed"),
