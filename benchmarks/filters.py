@@ -1,0 +1,157 @@
+"""Issue 6's post-processing benchmark: golden pass rates, chain cost, characters saved.
+
+    python benchmarks/filters.py [--repeat N] [--chunk CHARS]
+
+Prints three tables:
+- pass rates per language and per filter (the concern a case exercises), good cases left
+  unchanged and fix cases fixed;
+- the cost of the whole chain per suggestion (plan + filter + every chunk fed + finish), in
+  microseconds, p50 / p99 over all cases repeated N times;
+- generated characters the early stop saves: on the golden outputs as written, and on a
+  "runaway" variant of each multi-line case where the model, unstopped, goes on copying the
+  code below the cursor up to the token budget (what FIM models do without a stop rule).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from golden.cases import GoldenCase, chunks, load_cases, run_pure  # noqa: E402
+
+from codestral_ls.context import FimContext  # noqa: E402
+from codestral_ls.postprocess import SuggestionFilter, plan_completion  # noqa: E402
+
+MAX_TOKENS = 256
+CHARS_PER_TOKEN = 4  # a rough average for code, to turn the token budget into characters
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def pass_tables(cases: list[GoldenCase], chunk: int) -> tuple[str, int]:
+    by_language: dict[str, list[tuple[GoldenCase, bool]]] = defaultdict(list)
+    by_filter: dict[str, list[tuple[GoldenCase, bool]]] = defaultdict(list)
+    failures = 0
+    for case in cases:
+        passed = run_pure(case, chunk).matches(case)
+        failures += not passed
+        by_language[case.language_id].append((case, passed))
+        by_filter[case.filter or "-"].append((case, passed))
+    lines = []
+    for title, groups in (("language", by_language), ("filter", by_filter)):
+        lines.append(f"{title:<18} {'cases':>5} {'good':>5} {'fix':>5} "
+                     f"{'good unchanged':>15} {'fix fixed':>10} {'pass':>7}")
+        for name in sorted(groups):
+            rows = groups[name]
+            good = [ok for case, ok in rows if case.kind == "good"]
+            fix = [ok for case, ok in rows if case.kind == "fix"]
+            lines.append(
+                f"{name:<18} {len(rows):>5} {len(good):>5} {len(fix):>5} "
+                f"{sum(good):>7}/{len(good):<7} {sum(fix):>4}/{len(fix):<5} "
+                f"{100 * sum(ok for _, ok in rows) / len(rows):>6.1f}%"
+            )
+        lines.append("")
+    good_all = [c for c in cases if c.kind == "good"]
+    lines.append(f"all: {len(cases)} cases, {len(good_all)} good, {len(cases) - len(good_all)} "
+                 f"fix, {len({c.language_id for c in cases})} languages, "
+                 f"{len(cases) - failures} pass, {failures} fail")
+    return "\n".join(lines), failures
+
+
+def chain_cost(cases: list[GoldenCase], repeat: int, chunk: int,
+               clock: Callable[[], int]) -> list[float]:
+    """Microseconds per suggestion for the whole chain, one sample per case and round."""
+    prepared = [(case.context(), case.multiline, chunks(case.raw, chunk)) for case in cases]
+    samples: list[float] = []
+    gc.collect()
+    gc.disable()  # a collection landing in one sample measures the heap, not the chain
+    try:
+        _measure(prepared, repeat, samples, clock)
+    finally:
+        gc.enable()
+    return samples
+
+
+def _measure(prepared: list[tuple[FimContext, str, list[str]]], repeat: int,
+             samples: list[float], clock: Callable[[], int]) -> None:
+    for _ in range(repeat):
+        for ctx, setting, pieces in prepared:
+            start = clock()
+            chain = SuggestionFilter(ctx, plan_completion(ctx, setting, MAX_TOKENS))
+            for piece in pieces:
+                if chain.feed(piece):
+                    break
+            chain.finish()
+            samples.append((clock() - start) / 1000)
+
+
+def runaway(case: GoldenCase) -> str:
+    """The case's raw output followed by the code below the cursor, to the token budget."""
+    ctx = case.context()
+    tail = ctx.suffix.split("\n", 1)[1] if "\n" in ctx.suffix else ""
+    return (case.raw + "\n" + tail)[: MAX_TOKENS * CHARS_PER_TOKEN]
+
+
+def savings(cases: list[GoldenCase], chunk: int) -> str:
+    lines = [f"{'scenario':<34} {'cases':>5} {'generated':>10} {'consumed':>9} {'saved':>7}"]
+    for label, make in (("golden outputs as written", lambda c: c.raw),
+                        ("runaway (multi-line plans)", runaway)):
+        total = consumed = count = 0
+        for case in cases:
+            ctx = case.context()
+            plan = plan_completion(ctx, case.multiline, MAX_TOKENS)
+            if label.startswith("runaway") and not plan.multiline:
+                continue
+            text = make(case)
+            chain = SuggestionFilter(ctx, plan)
+            for piece in chunks(text, chunk):
+                if chain.feed(piece):
+                    break
+            total += len(text)
+            consumed += chain.consumed_chars
+            count += 1
+        saved = 100 * (total - consumed) / total if total else 0.0
+        lines.append(f"{label:<34} {count:>5} {total:>10} {consumed:>9} {saved:>6.1f}%")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=50, help="rounds over all cases")
+    parser.add_argument("--chunk", type=int, default=4, help="characters per stream chunk")
+    args = parser.parse_args(argv)
+    cases = load_cases()
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"Python {platform.python_version()}")
+    print(f"stream chunks of {args.chunk} characters, max_tokens {MAX_TOKENS}\n")
+    table, failures = pass_tables(cases, args.chunk)
+    print(table, "\n")
+    print("chain cost per suggestion (plan + filter + all chunks + finish):")
+    # Thread CPU time leaves out the time other processes hold the CPU; wall time does not.
+    for label, clock in (("CPU time", time.thread_time_ns), ("wall time", time.perf_counter_ns)):
+        samples = chain_cost(cases, args.repeat, args.chunk, clock)
+        print(f"  {label:<9} {len(samples)} samples: p50 {statistics.median(samples):.0f} µs, "
+              f"p99 {percentile(samples, 0.99):.0f} µs, max {max(samples):.0f} µs")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"  (load average during the run: {load:.1f})\n")
+    print(savings(cases, args.chunk))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
