@@ -17,8 +17,9 @@ def plot_economy(rows: Sequence[dict[str, Any]], labels: Sequence[str], out: Pat
     sessions = list(dict.fromkeys(row["session"] for row in rows))
     latencies = {label: sorted(v for r in rows if r["contender"] == label for v in r["pause_to_visible_ms"])
                  for label in labels}
-    requests = {label: [next((r["requests"] for r in rows if r["contender"] == label and r["session"] == s), 0)
-                        for s in sessions] for label in labels}
+    requests = {label: [_cell(rows, label, s, "requests") for s in sessions] for label in labels}
+    cancelled = {label: [_cell(rows, label, s, "cancelled") for s in sessions] for label in labels}
+    pauses = {label: sum(r["pauses"] for r in rows if r["contender"] == label) for label in labels}
     try:
         import matplotlib
 
@@ -32,20 +33,26 @@ def plot_economy(rows: Sequence[dict[str, Any]], labels: Sequence[str], out: Pat
     for index, label in enumerate(labels):
         values = latencies[label]
         if values:
-            left.step(values, [(i + 1) / len(values) for i in range(len(values))], where="post",
-                      label=f"{label} (n={len(values)})", color=COLOURS[index % len(COLOURS)])
+            total = max(1, pauses[label])
+            left.step([0.0, *values], [0.0, *((i + 1) / total for i in range(len(values)))], where="post",
+                      label=f"{label} ({len(values)}/{total} pauses)", color=COLOURS[index % len(COLOURS)])
     left.set_xlabel("time from the start of a pause to a visible suggestion (ms)")
-    left.set_ylabel("share of pauses with a suggestion")
+    left.set_ylabel("share of pauses (the rest: nothing shown)")
+    left.set_ylim(0, 1.02)
     left.set_title("Pause to suggestion (CDF)")
     left.grid(alpha=0.3)
     left.legend()
     width = 0.8 / max(1, len(labels))
     for index, label in enumerate(labels):
         xs = [i + (index - (len(labels) - 1) / 2) * width for i in range(len(sessions))]
-        right.bar(xs, requests[label], width, label=label, color=COLOURS[index % len(COLOURS)])
+        colour = COLOURS[index % len(COLOURS)]
+        done = [n - c for n, c in zip(requests[label], cancelled[label], strict=True)]
+        right.bar(xs, done, width, label=label, color=colour)
+        right.bar(xs, cancelled[label], width, bottom=done, color=colour, alpha=0.35, hatch="//",
+                  label=f"{label}: cancelled")
     right.set_xticks(range(len(sessions)))
     right.set_xticklabels(sessions, rotation=20, ha="right", fontsize=8)
-    right.set_ylabel("backend requests")
+    right.set_ylabel("backend requests (hatched: cancelled)")
     right.set_title("Backend requests per session")
     right.grid(axis="y", alpha=0.3)
     right.legend()
@@ -54,6 +61,10 @@ def plot_economy(rows: Sequence[dict[str, Any]], labels: Sequence[str], out: Pat
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return path
+
+
+def _cell(rows: Sequence[dict[str, Any]], label: str, session: str, key: str) -> int:
+    return next((int(r[key]) for r in rows if r["contender"] == label and r["session"] == session), 0)
 
 
 def _svg(sessions: Sequence[str], latencies: dict[str, list[float]], requests: dict[str, list[int]]) -> str:
