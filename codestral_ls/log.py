@@ -9,7 +9,8 @@ import sys
 # Shapes a key can take in text we did not write ourselves (library debug lines, echoed params).
 _SECRET_SHAPES = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{6,}"),
-    re.compile(r"(?i)(['\"]?api_?key['\"]?\s*[:=]\s*['\"]?)[^'\",\s}]+"),
+    # apiKey, api_key, MISTRAL_API_KEY, and the x-api-key header gateways use.
+    re.compile(r"(?i)(['\"]?api[_-]?key['\"]?\s*[:=]\s*['\"]?)[^'\",\s}]+"),
 )
 
 
