@@ -180,7 +180,8 @@ class SuggestionFilter:
         if kept is None:
             kept = repeated_group(lines, index)
         if kept is None:
-            kept = echoed_block(lines, index, facts.prefix_lines, indent_width(lines[0]))
+            kept = echoed_block(lines, index, facts.prefix_lines, indent_width(lines[0]),
+                                facts.language_id)
         if kept is not None:
             return Stop("repetition", kept)
         column = inline_loop(line)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from .brackets import scan
 from .indentation import indent_width
+from .language import opens_block
 
 # Largest group of lines whose threefold repetition is detected.
 MAX_GROUP_LINES = 4
@@ -73,15 +74,19 @@ def inline_loop(line: str) -> int | None:
 
 
 def echoed_block(
-    lines: Sequence[str], index: int, prefix_lines: Sequence[str], base: int
+    lines: Sequence[str], index: int, prefix_lines: Sequence[str], base: int,
+    language_id: str = "",
 ) -> int | None:
     """The newest ECHO_MIN_LINES lines repeat, header first, a block found above the cursor:
-    cut before the header. `lines[0]` is the whole cursor line."""
+    cut before the header. `lines[0]` is the whole cursor line. The header must open a block
+    (`def f():`, `fn f() {`): statements that merely resemble the ones above are not echoes."""
     first = index + 1 - ECHO_MIN_LINES
     if first < 0:
         return None
     run = [line.rstrip() for line in lines[first : index + 1]]
     if not all(line.strip() for line in run) or indent_width(run[0]) > base:
+        return None
+    if not opens_block(run[0], language_id):
         return None
     if first == 0 and not run[0].strip():
         return None

@@ -75,7 +75,9 @@ PREFIX = ["def first(items):", "    for item in items:", "        return item", 
         # The header deeper than the cursor's level is not the start of a block here.
         (["    for item in items:", "        return item", "    return None"], 0, None),
         (["def first(items):", "    for item in items:"], 0, None),
+        # The same loop echoed inside a body at its own level: an echo too.
+        (["    for item in items:", "        return item", "    return None"], 4, 0),
     ],
 )
 def test_echoed_block(lines: list[str], base: int, kept: int | None) -> None:
-    assert echoed_block(lines, len(lines) - 1, PREFIX, base) == kept
+    assert echoed_block(lines, len(lines) - 1, PREFIX, base, "python") == kept
