@@ -48,7 +48,9 @@ class StatusTracker:
         self._in_flight = max(0, self._in_flight - 1)
         if ok:
             self._told_kinds.clear()
-        if self._in_flight == 0 and (self._current is None or self._current.state == "fetching"):
+        # A success also clears a failure shown earlier: the backend works again.
+        recovered = ok and self._current is not None and self._current.state in ("error", "rate-limited")
+        if self._in_flight == 0 and (self._current is None or self._current.state == "fetching" or recovered):
             self.set(Status("ready", "Ready"))
 
     def report_failure(self, kind: str, state: State, message: str) -> bool:
