@@ -76,6 +76,10 @@ class CompletionCache:
             self.hits += 1
         return found
 
+    def has(self, ctx: FimContext) -> bool:
+        """Whether a suggestion is cached for `ctx` (without counting a hit)."""
+        return self._entries is not None and cache_key(ctx) in self._entries
+
     def put(self, ctx: FimContext, suggestion: Suggestion) -> None:
         if self._entries is not None:
             self._entries[cache_key(ctx)] = suggestion

@@ -398,8 +398,11 @@ class Pipeline:
     def _prefetch(self, ctx: FimContext, suggestion: Suggestion) -> None:
         after = as_if_accepted(ctx, suggestion)
         key = cache_key(after)
-        if key in self.scheduler.speculative or self.cache.get(after) is not None:
+        if key in self.scheduler.speculative or self.cache.has(after):
             return
+        current = self.scheduler.current
+        if current is not None and not current.task.done() and cache_key(current.ctx) == key:
+            return  # the editor already asked for exactly this state
         if self._auth_blocked or self._clock() < self._paused_until:
             return
         if triggers.skip_reason(after.prefix, after.line_suffix, after_deletion=False) is not None:

@@ -6,12 +6,16 @@ import asyncio
 import logging
 import os
 import re
+import sys
+import threading
 from collections.abc import Generator, Mapping
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 from lsprotocol import types
 from pygls.capabilities import ServerCapabilitiesBuilder
+from pygls.exceptions import JsonRpcException
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -25,6 +29,7 @@ from .log import SecretRedactor
 from .pipeline import Completion, CompletionQuery, Pipeline
 from .positions import Encoding, index_to_column, units
 from .status import Status, StatusTracker
+from .stdio import PipeReader, is_pipe_or_socket
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +38,8 @@ STATUS_NOTIFICATION = "codestral/status"
 DID_SHOW = "textDocument/didShowCompletion"
 DID_PARTIALLY_ACCEPT = "textDocument/didPartiallyAcceptCompletion"
 WORD_BEFORE = re.compile(r"[\w$]+$")
+# Menu-only clients (Neovim 0.11's autotrigger, Sublime) ask for completions on these characters.
+TRIGGER_CHARACTERS = [".", "(", "[", "{", ",", ":", "=", " ", "\t"]
 
 
 class CodestralProtocol(LanguageServerProtocol):
@@ -42,6 +49,17 @@ class CodestralProtocol(LanguageServerProtocol):
     keystroke at 100k lines). Our `DocumentStore` replaces it, so these builtins only hand over
     to our handlers.
     """
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            # pygls logs a request whose params do not parse and never answers it, so the client
+            # would wait forever: answer it with the error, then let pygls log it as before.
+            msg_id = data.get("id") if isinstance(data, dict) else None
+            if "method" in data and isinstance(msg_id, (int, str)):
+                self._send_response(msg_id, error=exc.to_response_error())
+            raise
 
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Generator[Any, Any, None]:
@@ -78,6 +96,7 @@ class CodestralServer(LanguageServer):
         self._pending_problems: list[str] = []
         self._client_pulls_configuration = False
         self._client_has_progress = False
+        self._client_has_inline = False
         self._progress_token: str | None = None
         for secret_name in ("CODESTRAL_API_KEY", "MISTRAL_API_KEY"):
             self.redactor.add(self.env.get(secret_name))
@@ -202,6 +221,31 @@ class CodestralServer(LanguageServer):
             command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[{"id": completion.id}]),
         )
 
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve on stdio, reading with the event loop when stdin is a pipe (see `stdio`)."""
+        stdin = stdin or sys.stdin.buffer
+        if not is_pipe_or_socket(stdin):
+            super().start_io(stdin, stdout)
+            return
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(
+                run_async(
+                    stop_event=self._stop_event,
+                    reader=PipeReader(stdin),
+                    protocol=self.protocol,
+                    logger=log,
+                    error_handler=self.report_server_error,
+                )
+            )
+        except BrokenPipeError:
+            log.error("the editor closed the connection; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
+
     async def aclose(self) -> None:
         if self._pipeline is not None:
             await self._pipeline.aclose()
@@ -245,7 +289,13 @@ def create_server(redactor: SecretRedactor | None = None, env: Mapping[str, str]
         workspace = capabilities.workspace
         ls._client_pulls_configuration = bool(workspace and workspace.configuration)
         window = capabilities.window
-        ls._client_has_progress = bool(window and window.work_done_progress)
+        # Our own plugins declare `experimental.codestralStatus`: they show `codestral/status`,
+        # so a progress bar on every request would only be noise for them.
+        experimental = capabilities.experimental
+        knows_status = isinstance(experimental, Mapping) and bool(experimental.get("codestralStatus"))
+        ls._client_has_progress = bool(window and window.work_done_progress) and not knows_status
+        text_document = capabilities.text_document
+        ls._client_has_inline = bool(text_document and text_document.inline_completion is not None)
         ls.apply_settings(params.initialization_options, announce=False)
 
     @server.feature(types.INITIALIZED)
@@ -307,8 +357,11 @@ def create_server(redactor: SecretRedactor | None = None, env: Mapping[str, str]
             return types.InlineCompletionList(items=[])
         return types.InlineCompletionList(items=[ls.inline_item(completion)])
 
-    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions())
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=TRIGGER_CHARACTERS))
     async def completion(ls: CodestralServer, params: types.CompletionParams) -> types.CompletionList:
+        if ls._client_has_inline:
+            # Ghost text already shows the suggestion; a menu entry too would show it twice.
+            return types.CompletionList(is_incomplete=False, items=[])
         completion = await _complete(ls, params.text_document.uri, params.position, automatic=True)
         items = [] if completion is None else [ls.completion_item(completion)]
         return types.CompletionList(is_incomplete=True, items=items)
