@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
+from support.lsp_session import API_KEY, SERVER_ENV, Session, capabilities
 
 from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
-from support.lsp_session import API_KEY, SERVER_ENV, Session, capabilities
 
 
 @pytest.fixture
@@ -28,7 +28,11 @@ async def start_session(fake: FakeMistral) -> AsyncIterator[Callable[..., Any]]:
     clients: list[LanguageClient] = []
 
     async def start(
-        profile: str = "neovim", *, fake_server: FakeMistral | None = None, env: dict[str, str] | None = None, **settings: Any
+        profile: str = "neovim",
+        *,
+        fake_server: FakeMistral | None = None,
+        env: dict[str, str] | None = None,
+        **settings: Any,
     ) -> Session:
         server = fake_server or fake
         config = ClientServerConfig(

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
+from support.lsp_session import API_KEY, Session
 
 from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
-
-from support.lsp_session import API_KEY, Session
 
 URI = "file:///work/project/app.py"
 
@@ -26,12 +25,14 @@ def units(text: str, encoding: str) -> int:
 
 
 @pytest.mark.parametrize("profile, encoding", [("neovim", "utf-8"), ("vscode", "utf-16")])
-async def test_ghost_text_lands_at_the_cursor_in_the_negotiated_encoding(start_session: Any, profile: str, encoding: str) -> None:
+async def test_ghost_text_lands_at_the_cursor_in_the_negotiated_encoding(
+    start_session: Any, profile: str, encoding: str
+) -> None:
     session: Session = await start_session(profile)
     assert session.encoding == encoding
     line = 'greeting = "日本語 😀 café" + '
     session.open(URI, f"import os\n{line}\n")
-    session.fake.responder = lambda body: 'name\n'
+    session.fake.responder = lambda body: "name\n"
     items = await session.inline(URI, 1, units(line, encoding))
     assert [item.insert_text for item in items] == ["name"]
     assert items[0].range is not None
@@ -86,7 +87,10 @@ async def test_completion_menu_fallback_inserts_the_suggestion(start_session: An
 
 
 async def test_superseded_request_is_answered_empty_and_its_stream_closed(start_session: Any) -> None:
-    slow = FakeMistral(latency=LatencyProfile(ttft_median_ms=300, ttft_sigma=0, ttft_min_ms=300, ttft_max_ms=300, per_token_ms=200), api_key=API_KEY)
+    slow = FakeMistral(
+        latency=LatencyProfile(ttft_median_ms=300, ttft_sigma=0, ttft_min_ms=300, ttft_max_ms=300, per_token_ms=200),
+        api_key=API_KEY,
+    )
     async with slow:
         session: Session = await start_session("vscode", fake_server=slow)
         session.open(URI, "def total(items):\n    \n")
@@ -104,7 +108,10 @@ async def test_superseded_request_is_answered_empty_and_its_stream_closed(start_
 
 
 async def test_client_cancel_aborts_the_http_request(start_session: Any) -> None:
-    slow = FakeMistral(latency=LatencyProfile(ttft_median_ms=100, ttft_sigma=0, ttft_min_ms=100, ttft_max_ms=100, per_token_ms=300), api_key=API_KEY)
+    slow = FakeMistral(
+        latency=LatencyProfile(ttft_median_ms=100, ttft_sigma=0, ttft_min_ms=100, ttft_max_ms=100, per_token_ms=300),
+        api_key=API_KEY,
+    )
     async with slow:
         session: Session = await start_session("vscode", fake_server=slow)
         session.open(URI, "def mean(values):\n    \n")

@@ -6,9 +6,9 @@ import asyncio
 from typing import Any
 
 from lsprotocol import types
+from support.lsp_session import API_KEY, Session
 
 from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
-from support.lsp_session import API_KEY, Session
 
 URI = "file:///work/project/shapes.py"
 
@@ -16,7 +16,9 @@ URI = "file:///work/project/shapes.py"
 async def test_in_flight_request_is_adopted_when_the_user_types_along_its_output(start_session: Any) -> None:
     # Slow streaming: the output is still arriving while the user types its first characters.
     slow = FakeMistral(
-        latency=LatencyProfile(ttft_median_ms=50, ttft_sigma=0, ttft_min_ms=50, ttft_max_ms=50, per_token_ms=120, chunk_chars=3),
+        latency=LatencyProfile(
+            ttft_median_ms=50, ttft_sigma=0, ttft_min_ms=50, ttft_max_ms=50, per_token_ms=120, chunk_chars=3
+        ),
         api_key=API_KEY,
     )
     async with slow:
@@ -46,7 +48,9 @@ async def test_shown_suggestion_prefetches_the_next_one_so_accepting_costs_no_wa
     session.fake.responder = responder
     (item,) = await session.inline(URI, 2, 8)
     assert item.insert_text == "w = int(self.width)"
-    session.client.protocol.notify("textDocument/didShowCompletion", {"item": session.client.protocol._converter.unstructure(item)})
+    session.client.protocol.notify(
+        "textDocument/didShowCompletion", {"item": session.client.protocol._converter.unstructure(item)}
+    )
     await asyncio.sleep(0.3)
     assert len(session.fake.requests) == 2, "showing the item prefetches the state as if accepted"
     assert session.fake.requests[-1].body["prompt"].endswith("w = int(self.width)")

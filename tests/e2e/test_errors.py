@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from lsprotocol import types
+from support.lsp_session import API_KEY, Session
 
 from codestral_ls.simulator.mistral import DropConnection, ErrorReply, FakeMistral, LatencyProfile, MalformedChunk
-from support.lsp_session import API_KEY, Session
 
 URI = "file:///work/project/app.py"
 TEXT = "import math\n\ndef area(r):\n    \n"
@@ -62,7 +62,9 @@ async def test_validation_error_shows_the_apis_own_detail(start_session: Any) ->
 async def test_rate_limit_pauses_automatic_requests_and_tells_once(start_session: Any) -> None:
     session: Session = await start_session("vscode")
     session.open(URI, TEXT)
-    session.fake.responder = lambda body: ErrorReply(429, {"message": "Requests rate limit exceeded"}, {"Retry-After": "30"})
+    session.fake.responder = lambda body: ErrorReply(
+        429, {"message": "Requests rate limit exceeded"}, {"Retry-After": "30"}
+    )
     assert await session.inline(URI, 3, 4) == []
     calls = len(session.fake.requests)
     session.change(URI, 2, (3, 4), (3, 4), "r")
@@ -85,7 +87,9 @@ async def test_rate_limit_pauses_automatic_requests_and_tells_once(start_session
     ],
     ids=["500", "503", "dropped", "malformed"],
 )
-async def test_transient_failures_give_empty_answer_then_the_next_request_works(start_session: Any, failure: Any) -> None:
+async def test_transient_failures_give_empty_answer_then_the_next_request_works(
+    start_session: Any, failure: Any
+) -> None:
     session: Session = await start_session("neovim")
     session.open(URI, TEXT)
     session.fake.responder = lambda body: failure
@@ -148,9 +152,9 @@ async def test_requests_we_refuse_get_an_empty_answer_and_send_nothing(
     # ... and the server is still serving.
     session.open(URI.replace("app", "other"), TEXT)
     session.fake.responder = lambda body: "return r"
-    assert [i.insert_text for i in await session.inline(URI.replace("app", "other"), 3, 4)] == ["return r"] or settings.get(
-        "languages"
-    )
+    assert [i.insert_text for i in await session.inline(URI.replace("app", "other"), 3, 4)] == [
+        "return r"
+    ] or settings.get("languages")
 
 
 async def test_excluded_file_reports_disabled_status(start_session: Any) -> None:

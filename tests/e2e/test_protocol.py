@@ -9,7 +9,6 @@ import sys
 from typing import Any
 
 from lsprotocol import types
-
 from support.lsp_session import SERVER_ENV, Session
 
 URI = "file:///work/project/app.py"
@@ -33,9 +32,7 @@ async def test_plain_clients_get_work_done_progress(start_session: Any) -> None:
     await session.inline(URI, 1, 4)
     await asyncio.sleep(0.3)
     kinds = [
-        getattr(report, "kind", None)
-        for reports in session.client.progress_reports.values()
-        for report in reports
+        getattr(report, "kind", None) for reports in session.client.progress_reports.values() for report in reports
     ]
     assert "begin" in kinds and "end" in kinds
 
@@ -44,7 +41,9 @@ async def test_inline_capable_clients_get_no_duplicate_menu_entry(start_session:
     session: Session = await start_session("vscode")
     session.open(URI, "def f():\n    \n")
     result = await session.client.text_document_completion_async(
-        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=URI), position=types.Position(line=1, character=4))
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=URI), position=types.Position(line=1, character=4)
+        )
     )
     assert isinstance(result, types.CompletionList) and list(result.items) == []
     assert session.fake.requests == []
@@ -68,14 +67,27 @@ async def _read_message(stdout: asyncio.StreamReader) -> dict[str, Any]:
 
 async def test_malformed_messages_do_not_stop_the_server() -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "codestral_ls",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "codestral_ls",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
         env=SERVER_ENV,
     )
     assert process.stdin and process.stdout
     try:
         process.stdin.write(_frame(b"{this is not json"))
-        process.stdin.write(_frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}, "processId": os.getpid()}}))
+        process.stdin.write(
+            _frame(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "initialize",
+                    "params": {"capabilities": {}, "processId": os.getpid()},
+                }
+            )
+        )
         await process.stdin.drain()
         reply = await asyncio.wait_for(_read_message(process.stdout), 20)
         while reply.get("id") != 1:
@@ -83,7 +95,16 @@ async def test_malformed_messages_do_not_stop_the_server() -> None:
         assert "inlineCompletionProvider" in reply["result"]["capabilities"]
         # A request whose params do not fit the method gets an error reply, not a crash.
         process.stdin.write(_frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
-        process.stdin.write(_frame({"jsonrpc": "2.0", "id": 2, "method": "textDocument/inlineCompletion", "params": {"position": "nowhere"}}))
+        process.stdin.write(
+            _frame(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 2,
+                    "method": "textDocument/inlineCompletion",
+                    "params": {"position": "nowhere"},
+                }
+            )
+        )
         process.stdin.write(_frame({"jsonrpc": "2.0", "id": 3, "method": "shutdown"}))
         await process.stdin.drain()
         seen: dict[int, dict[str, Any]] = {}

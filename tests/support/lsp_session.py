@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import attrs
-import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
-from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
+from codestral_ls.simulator.mistral import FakeMistral
 
 API_KEY = "test-key-e2e-0123456789"
 
@@ -49,9 +47,7 @@ class Session:
             )
         )
 
-    def change(
-        self, uri: str, version: int, start: tuple[int, int], end: tuple[int, int], text: str
-    ) -> None:
+    def change(self, uri: str, version: int, start: tuple[int, int], end: tuple[int, int], text: str) -> None:
         self.client.text_document_did_change(
             types.DidChangeTextDocumentParams(
                 text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
@@ -79,7 +75,9 @@ class Session:
             )
         )
 
-    async def inline(self, uri: str, line: int, character: int, *, automatic: bool = False) -> list[types.InlineCompletionItem]:
+    async def inline(
+        self, uri: str, line: int, character: int, *, automatic: bool = False
+    ) -> list[types.InlineCompletionItem]:
         result = await self.inline_request(uri, line, character, automatic=automatic)
         if result is None:
             return []
