@@ -31,6 +31,7 @@ REALISTIC = LatencyProfile(
     per_token_ms=12.0, chunk_chars=4,
 )
 WRONG_FALLBACK = "pass  # TODO"
+CHARS_PER_TOKEN = 4  # as the fake Mistral's `usage` counts prompt tokens
 
 
 @attrs.define
@@ -42,6 +43,7 @@ class BackendCall:
     text: str  # what the fake answered (before cuts by the client hanging up)
     typing_through: bool  # the user was typing through a visible suggestion when it arrived
     ahead: bool = False  # it asks for text beyond the cursor (a prefetch "as if accepted")
+    prompt_tokens: int = 0  # prefix + suffix sent, at ~4 characters a token
     tokens: int = 0  # tokens generated before the reply ended or the client hung up
     completed: bool = False
     cancelled: bool = False
@@ -86,7 +88,8 @@ class TruthResponder:
                 text = corrupt(text, seed)
         typing_through, cursor = self.client_state()
         ahead = position is not None and cursor is not None and position > cursor
-        call = BackendCall(time.perf_counter(), position, apply_stop(text, stop), typing_through and not ahead, ahead)
+        call = BackendCall(time.perf_counter(), position, apply_stop(text, stop), typing_through and not ahead, ahead,
+                           max(1, (len(prefix) + len(suffix)) // CHARS_PER_TOKEN))
         self.ledger.calls.append(call)
         return call
 

@@ -33,6 +33,7 @@ def session_row(label: str, session: Session, result: SessionResult, ledger: Led
         "keystrokes": result.keystrokes,
         "requests": len(ledger.calls),
         "tokens": sum(call.tokens for call in ledger.calls),
+        "prompt_tokens": sum(call.prompt_tokens for call in ledger.calls),
         "completed": completed,
         "cancelled": cancelled,
         "wasted": cancelled + (completed - used),
@@ -59,7 +60,8 @@ def _cells(row: Row) -> list[str]:
     typed = row["typed_chars"]
     return [
         fmt(_per100(row["requests"], typed)),
-        fmt(_per100(row["tokens"], typed)),
+        fmt(_per100(row["prompt_tokens"], typed), 0),
+        fmt(_per100(row["tokens"], typed), 0),
         f"{row['requests']}",
         f"{row['ahead_requests']}",
         f"{row['cancelled']}/{row['wasted']}",
@@ -72,14 +74,22 @@ def _cells(row: Row) -> list[str]:
     ]
 
 
-HEADERS = ["session / client", "req/100ch", "tok/100ch", "requests", "of which ahead", "cancel/waste",
-           "no-backend hits", "req typing-thru", "pause p50 ms", "pause p95 ms", "paused w/ sugg.", "accepted"]
+HEADERS = ["session · client", "req/100", "in-tok/100", "out-tok/100", "req", "ahead", "cancel/waste",
+           "hits", "thru-req", "pause p50", "p95", "shown/pauses", "accepted"]
+LEGEND = """\
+req/100, in-tok/100, out-tok/100: backend requests, prompt tokens (prefix+suffix at 4 chars/token) and
+  generated tokens per 100 characters the user typed; req: requests at the fake backend, of which
+  ahead: prefetches for text beyond the cursor; cancel/waste: requests the client hung up on / requests
+  cancelled or whose answer was never shown; hits: non-empty replies with no new backend request (cache,
+  typing-through, adopted in-flight); thru-req: requests started while typing through a visible suggestion;
+  pause p50/p95: ms from the start of a pause (>= 400 ms) to a visible suggestion; shown/pauses: pauses in
+  which one appeared; accepted: share of the session's characters that came from accepted suggestions."""
 
 
 def total_row(rows: Sequence[Row], label: str) -> Row:
     mine = [row for row in rows if row["contender"] == label]
     total: Row = {"contender": label, "session": "TOTAL", "pause_to_visible_ms": []}
-    for key in ("target_chars", "typed_chars", "keystrokes", "requests", "tokens", "completed", "cancelled",
+    for key in ("target_chars", "typed_chars", "keystrokes", "requests", "tokens", "prompt_tokens", "completed", "cancelled",
                 "wasted", "typing_through_requests", "ahead_requests", "served_without_backend",
                 "nonempty_replies", "pauses", "accepted_chars", "accepts", "partial_accepts"):
         total[key] = sum(row[key] for row in mine)
@@ -95,7 +105,8 @@ def economy_tables(rows: Sequence[Row], labels: Sequence[str], markdown: bool = 
             if row["session"] == session:
                 body.append([f"{session} · {row['contender']}", *_cells(row)])
     totals = [[f"TOTAL · {label}", *_cells(total_row(rows, label))] for label in labels]
-    return "\n" + table(HEADERS, body, markdown) + "\n\n" + table(HEADERS, totals, markdown) + "\n"
+    parts = [table(HEADERS, body, markdown), table(HEADERS, totals, markdown), LEGEND]
+    return "\n" + "\n\n".join(parts) + "\n"
 
 
 def economy_verdict(rows: Sequence[Row], ours: str, naive: str, tabby: str | None) -> str:
