@@ -89,8 +89,8 @@ req/100, in-tok/100, out-tok/100: backend requests, prompt tokens (prefix+suffix
 def total_row(rows: Sequence[Row], label: str) -> Row:
     mine = [row for row in rows if row["contender"] == label]
     total: Row = {"contender": label, "session": "TOTAL", "pause_to_visible_ms": []}
-    for key in ("target_chars", "typed_chars", "keystrokes", "requests", "tokens", "prompt_tokens", "completed", "cancelled",
-                "wasted", "typing_through_requests", "ahead_requests", "served_without_backend",
+    for key in ("target_chars", "typed_chars", "keystrokes", "requests", "tokens", "prompt_tokens", "completed",
+                "cancelled", "wasted", "typing_through_requests", "ahead_requests", "served_without_backend",
                 "nonempty_replies", "pauses", "accepted_chars", "accepts", "partial_accepts"):
         total[key] = sum(row[key] for row in mine)
     for row in mine:
