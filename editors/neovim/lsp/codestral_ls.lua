@@ -6,10 +6,9 @@ return {
   -- workspace/configuration pulls and didChangeConfiguration.
   init_options = {},
   settings = { codestral = {} },
-  -- One server for every buffer, whatever the project: completion needs no workspace root.
-  capabilities = {
-    textDocument = { inlineCompletion = { dynamicRegistration = false } },
-  },
+  -- No root markers: one server for every buffer, whatever the project. No inlineCompletion
+  -- client capability here: Neovim 0.12 announces it itself, and on 0.11 without the plugin's
+  -- ghost text the server must answer through the completion menu instead.
   handlers = {
     ['codestral/status'] = function(...)
       local ok, status = pcall(require, 'codestral.status')

@@ -11,6 +11,11 @@ H.lua([[require('codestral').setup({ cmd = select(1, ...), mode = 'menu', settin
 H.lua([[vim.o.completeopt = 'menu,menuone,noinsert'; vim.cmd.edit(vim.fn.tempname() .. '.py')]])
 H.wait_status('ready', 15000)
 H.eq('menu', H.lua('return require("codestral").mode'), 'mode')
+-- Ghost-text clients get an empty menu from the server, so menu mode must not claim inline completion.
+H.eq(vim.NIL, H.lua([[
+  local caps = vim.lsp.get_clients({ name = 'codestral_ls' })[1].capabilities.textDocument
+  return caps.inlineCompletion or vim.NIL
+]]), 'inlineCompletion client capability in menu mode')
 
 H.input('igreeting = "<M-\\>')
 local words = H.wait_for('a completion menu with the suggestion', function()

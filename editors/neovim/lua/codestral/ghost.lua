@@ -7,6 +7,7 @@
 local M = {}
 
 local api = vim.api
+local suggestion = require('codestral.suggestion')
 local HAS_011 = vim.fn.has('nvim-0.11') == 1
 
 M.ns = api.nvim_create_namespace('codestral.ghost')
@@ -28,28 +29,6 @@ local function client_call(client, name, ...)
   return client[name](...)
 end
 
-local function byte_col(line, character, encoding)
-  if encoding == 'utf-8' then
-    return math.min(character, #line)
-  end
-  local ok, col
-  if HAS_011 then
-    ok, col = pcall(vim.str_byteindex, line, encoding, character, false)
-  else
-    ok, col = pcall(vim.str_byteindex, line, character, encoding == 'utf-16')
-  end
-  return ok and col or #line
-end
-
---- Length of `text` in UTF-16 code units (what didPartiallyAcceptCompletion counts).
-function M.utf16_len(text)
-  if HAS_011 then
-    return vim.str_utfindex(text, 'utf-16')
-  end
-  local _, units = vim.str_utfindex(text)
-  return units
-end
-
 local function line_at(bufnr, row)
   return api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] or ''
 end
@@ -61,6 +40,12 @@ local function cursor_of(bufnr)
   end
   local pos = api.nvim_win_get_cursor(win)
   return pos[1] - 1, pos[2]
+end
+
+--- What is left of `s` to insert at the cursor, and what was typed of it; nil if it no longer applies.
+local function remaining(bufnr, s)
+  local crow, ccol = cursor_of(bufnr)
+  return suggestion.remaining(bufnr, s, crow, ccol)
 end
 
 local function in_insert_mode()
@@ -84,50 +69,6 @@ local function codestral_client(bufnr)
     end
   end
   return nil
-end
-
---- Turn a received item into {raw, text, row, col, tail} in byte columns, or nil if unusable.
---- `row, col` is where `text` starts; `tail` the text after the cursor that the item replaces.
-local function normalize(item, bufnr, encoding, crow, ccol)
-  if type(item) ~= 'table' then
-    return nil
-  end
-  local text = item.insertText
-  if type(text) == 'table' then
-    text = text.value -- a StringValue snippet: shown and inserted as plain text
-  end
-  if type(text) ~= 'string' or text == '' then
-    return nil
-  end
-  local srow, scol, erow, ecol = crow, ccol, crow, ccol
-  local range = item.range
-  if type(range) == 'table' and range.start and range['end'] then
-    srow, erow = range.start.line, range['end'].line
-    scol = byte_col(line_at(bufnr, srow), range.start.character, encoding)
-    ecol = byte_col(line_at(bufnr, erow), range['end'].character, encoding)
-  end
-  if srow > crow or (srow == crow and scol > ccol) then
-    return nil -- a range starting after the cursor is not something ghost text can show
-  end
-  if erow < crow or (erow == crow and ecol < ccol) then
-    erow, ecol = crow, ccol
-  end
-  local tail = table.concat(api.nvim_buf_get_text(bufnr, crow, ccol, erow, ecol, {}), '\n')
-  return { raw = item, text = text, row = srow, col = scol, tail = tail }
-end
-
---- What is left of suggestion `s` to insert at the cursor, given what the user typed since its
---- start; nil when the buffer no longer agrees with it.
-local function remaining(bufnr, s)
-  local crow, ccol = cursor_of(bufnr)
-  if not crow or crow < s.row or (crow == s.row and ccol < s.col) then
-    return nil
-  end
-  local typed = table.concat(api.nvim_buf_get_text(bufnr, s.row, s.col, crow, ccol, {}), '\n')
-  if #typed > #s.text or s.text:sub(1, #typed) ~= typed then
-    return nil
-  end
-  return s.text:sub(#typed + 1), typed
 end
 
 local function cancel_pending(st)
@@ -244,7 +185,7 @@ function M.request(bufnr, opts)
     end
     local items, seen = {}, {}
     for _, raw in ipairs(result.items or result) do
-      local s = normalize(raw, bufnr, client.offset_encoding, crow, ccol)
+      local s = suggestion.normalize(raw, bufnr, client.offset_encoding, crow, ccol)
       if s and not seen[s.text] then
         seen[s.text] = true
         table.insert(items, s)
@@ -298,21 +239,6 @@ function M.visible(bufnr)
   return st and st.shown_text or nil
 end
 
-local WORD = '[%w_\128-\255]'
-
-local function piece_of(rest, how)
-  if how == 'word' then
-    return rest:match('^%s*' .. WORD .. '+') or rest:match('^%s*[^%w_\128-\255%s]+') or rest:match('^%s+')
-  elseif how == 'line' then
-    local line = rest:match('^[^\n]*')
-    if line ~= '' then
-      return line
-    end
-    return rest:match('^\n[^\n]*')
-  end
-  return rest
-end
-
 --- Insert the current suggestion, or its next word or line (`how` = 'all' | 'word' | 'line').
 --- @return boolean accepted
 function M.accept(how)
@@ -327,7 +253,7 @@ function M.accept(how)
   if not rest or rest == '' then
     return false
   end
-  local piece = piece_of(rest, how) or rest
+  local piece = suggestion.piece(rest, how) or rest
   local whole = piece == rest
   local crow, ccol = cursor_of(bufnr)
   local del_end = ccol
@@ -337,11 +263,7 @@ function M.accept(how)
       del_end = ccol + #s.tail
     end
   end
-  local lines = vim.split(piece, '\n', { plain = true })
-  api.nvim_buf_set_text(bufnr, crow, ccol, crow, del_end, lines)
-  local end_row = crow + #lines - 1
-  local end_col = (#lines == 1 and ccol or 0) + #lines[#lines]
-  api.nvim_win_set_cursor(0, { end_row + 1, end_col })
+  suggestion.insert(bufnr, crow, ccol, del_end, piece)
   if whole then
     local command = s.raw.command
     local client = st.client_id and vim.lsp.get_client_by_id(st.client_id)
@@ -353,7 +275,7 @@ function M.accept(how)
   else
     -- acceptedLength counts the item's text now in the buffer, from its start (UTF-16 units).
     notify(st, 'textDocument/didPartiallyAcceptCompletion',
-      { item = s.raw, acceptedLength = M.utf16_len(typed .. piece) })
+      { item = s.raw, acceptedLength = suggestion.utf16_len(typed .. piece) })
     st.last_key = nil
     render(bufnr)
   end

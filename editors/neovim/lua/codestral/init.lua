@@ -40,7 +40,10 @@ function M.lsp_config(options)
     filetypes = options.filetypes,
     init_options = settings,
     settings = { codestral = vim.deepcopy(settings) },
-    capabilities = { textDocument = { inlineCompletion = { dynamicRegistration = false } } },
+    -- The server leaves the completion menu empty for clients that show ghost text.
+    capabilities = options.mode ~= 'menu'
+        and { textDocument = { inlineCompletion = { dynamicRegistration = false } } }
+      or nil,
     handlers = { ['codestral/status'] = status.handler },
   }
 end
@@ -201,7 +204,12 @@ function M.setup(opts)
       if client and client.name == NAME then
         ghost.detach(args.buf)
         menu.detach(args.buf)
-        local stopped = vim.fn.has('nvim-0.11') == 1 and client:is_stopped() or client.is_stopped()
+        local stopped
+        if vim.fn.has('nvim-0.11') == 1 then
+          stopped = client:is_stopped()
+        else
+          stopped = client.is_stopped()
+        end
         if stopped or vim.tbl_isempty(client.attached_buffers or {}) then
           status.forget(client.id)
         end

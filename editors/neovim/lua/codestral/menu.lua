@@ -55,11 +55,7 @@ local function complete_rest(bufnr, word, item, utf8)
   if rest == '' and drop == 0 then
     return
   end
-  local lines = vim.split(rest, '\n', { plain = true })
-  api.nvim_buf_set_text(bufnr, row, col, row, col + drop, lines)
-  local end_row = row + #lines - 1
-  local end_col = (#lines == 1 and col or 0) + #lines[#lines]
-  api.nvim_win_set_cursor(0, { end_row + 1, end_col })
+  require('codestral.suggestion').insert(bufnr, row, col, col + drop, rest)
 end
 
 --- Offer suggestions in `bufnr`'s completion menu, from `client`.
