@@ -32,7 +32,7 @@ from .errors import (
     RequestRejected,
     TransportError,
 )
-from .positions import Encoding
+from .positions import Encoding, column_to_index
 from .postprocess import Suggestion, SuggestionFilter, plan_completion
 from .privacy import excluded_by
 from .scheduler import (
@@ -392,8 +392,19 @@ class Pipeline:
             self._prefetch(*issued)
 
     def partially_accepted(self, item_id: str, accepted_utf16: int) -> None:
-        # Typing-through already serves the rest after a partial accept; just log it.
-        log.debug("item %s partially accepted (%d UTF-16 units)", item_id, accepted_utf16)
+        """The user took the first `accepted_utf16` units (a word, a line): cache the rest for
+        the state the document is now in, so the next request is answered at once."""
+        issued = self._issued.get(item_id)
+        if issued is None:
+            return
+        ctx, suggestion = issued
+        taken = column_to_index(suggestion.text, accepted_utf16, "utf-16")
+        if taken is None or taken <= 0 or taken >= len(suggestion.text):
+            return
+        rest = suggestion.text[taken:]
+        if rest.strip():
+            after = as_if_accepted(ctx, Suggestion(text=suggestion.text[:taken]))
+            self.cache.put(after, Suggestion(text=rest, replace_chars=suggestion.replace_chars))
 
     def _prefetch(self, ctx: FimContext, suggestion: Suggestion) -> None:
         after = as_if_accepted(ctx, suggestion)

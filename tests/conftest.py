@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
-from support.lsp_session import API_KEY, SERVER_ENV, Session, capabilities
 
 from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
+from support.lsp_session import API_KEY, SERVER_ENV, Session, capabilities
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
-from support.lsp_session import API_KEY, Session
 
 from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
+from support.lsp_session import API_KEY, Session
 
 URI = "file:///work/project/app.py"
 

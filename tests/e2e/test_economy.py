@@ -6,9 +6,9 @@ import asyncio
 from typing import Any
 
 from lsprotocol import types
-from support.lsp_session import API_KEY, Session
 
 from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
+from support.lsp_session import API_KEY, Session
 
 URI = "file:///work/project/shapes.py"
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from lsprotocol import types
-from support.lsp_session import API_KEY, Session
 
 from codestral_ls.simulator.mistral import DropConnection, ErrorReply, FakeMistral, LatencyProfile, MalformedChunk
+from support.lsp_session import API_KEY, Session
 
 URI = "file:///work/project/app.py"
 TEXT = "import math\n\ndef area(r):\n    \n"

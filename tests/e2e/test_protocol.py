@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from lsprotocol import types
+
 from support.lsp_session import SERVER_ENV, Session
 
 URI = "file:///work/project/app.py"
