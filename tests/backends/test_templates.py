@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from codestral_ls.backends.templates import (
@@ -103,3 +107,58 @@ def test_bad_settings_name_the_setting(setting: str) -> None:
 
 def test_merge_stops_keeps_order_and_drops_duplicates() -> None:
     assert merge_stops(("\n\n", "[PREFIX]"), CODESTRAL.stop, ("",)) == ["\n\n", "[PREFIX]", "[SUFFIX]", "</s>"]
+
+
+# ---- mistral-common as the oracle (its own Tekken tokenizer file; no download needed) -------
+
+ORACLE_CASES = [
+    (PREFIX, SUFFIX),
+    ("x = ", ""),
+    ("", "tail()\n"),
+    ("", ""),
+    ("    if a:\n        ", "\n    return b\n"),
+]
+
+
+@pytest.fixture(scope="module")
+def tekken() -> Any:
+    pytest.importorskip("mistral_common", reason="mistral-common is the FIM layout oracle")
+    import mistral_common
+    from mistral_common.tokens.tokenizers.mistral import MistralTokenizer
+
+    data = Path(mistral_common.__file__).parent / "data" / "tekken_240911.json"
+    if not data.exists():
+        pytest.skip("this mistral-common ships no Tekken tokenizer file")
+    return MistralTokenizer.from_file(str(data))
+
+
+def fim_tokens(tokenizer: Any, prefix: str, suffix: str) -> list[int]:
+    from mistral_common.protocol.fim.request import FIMRequest
+
+    return list(tokenizer.encode_fim(FIMRequest(prompt=prefix, suffix=suffix)).tokens)
+
+
+@pytest.mark.parametrize(("prefix", "suffix"), ORACLE_CASES)
+def test_text_equals_mistral_common_encode_fim_without_bos(tekken: Any, prefix: str, suffix: str) -> None:
+    from mistral_common.tokens.tokenizers.base import SpecialTokenPolicy
+
+    inner = tekken.instruct_tokenizer.tokenizer
+    tokens = fim_tokens(tekken, prefix, suffix)
+    expected = inner.decode(tokens, special_token_policy=SpecialTokenPolicy.KEEP)
+    assert expected == "<s>" + CODESTRAL.render(prefix, suffix)
+
+
+@pytest.mark.parametrize(("prefix", "suffix"), ORACLE_CASES)
+def test_tokens_equal_encode_fim_when_a_server_parses_the_markers(tekken: Any, prefix: str, suffix: str) -> None:
+    # What llama.cpp / vLLM do with our text: BOS, then each [MARKER] as its special token and
+    # every fragment between them encoded as plain text.
+    inner = tekken.instruct_tokenizer.tokenizer
+    markers = {name: inner.get_special_token(name) for name in ("[SUFFIX]", "[PREFIX]")}
+    tokens = [inner.bos_id]
+    for part in re.split(r"(\[SUFFIX\]|\[PREFIX\])", CODESTRAL.render(prefix, suffix)):
+        if part in markers:
+            tokens.append(markers[part])
+        elif part:
+            tokens.extend(inner.encode(part, bos=False, eos=False))
+    assert tokens == fim_tokens(tekken, prefix, suffix)
+    assert inner.get_special_token("[MIDDLE]") not in tokens
