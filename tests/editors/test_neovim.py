@@ -75,6 +75,10 @@ def run_script(name: str, tmp_path: Path, **env: str) -> subprocess.CompletedPro
     return proc
 
 
+def test_suggestion_word_line_and_column_arithmetic(tmp_path: Path) -> None:
+    run_script("test_suggestion", tmp_path)
+
+
 def test_setup_validates_options_and_registers_the_lsp_config(tmp_path: Path) -> None:
     run_script("test_setup", tmp_path)
 
