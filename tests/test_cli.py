@@ -73,8 +73,9 @@ def parse_frames(data: bytes) -> list[dict[str, Any]]:
     frames = []
     while data:
         header, separator, rest = data.partition(b"\r\n\r\n")
-        assert separator and header.startswith(b"Content-Length: "), data[:80]
-        length = int(header.split(b":")[1])
+        fields = dict(line.split(b": ", 1) for line in header.split(b"\r\n"))
+        assert separator and set(fields) <= {b"Content-Length", b"Content-Type"}, data[:80]
+        length = int(fields[b"Content-Length"])
         frames.append(json.loads(rest[:length]))
         data = rest[length:]
     return frames
