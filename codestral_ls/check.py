@@ -116,6 +116,11 @@ async def _tiny(settings: Settings, client: httpx.AsyncClient, env: Mapping[str,
 
 
 def _fix_for(exc: BackendError, settings: Settings) -> str:
+    if isinstance(exc, TransportError) and settings.backend in ("ollama", "llamacpp"):
+        return (
+            f"a local server may still be loading the model on first use: run the check again; "
+            f"if it stays slow, raise `timeoutMs` (now {settings.timeout_ms} ms) or use a smaller model"
+        )
     if isinstance(exc, TransportError):
         return f"check that the server runs and that `endpoint` is right (timeout {settings.timeout_ms} ms)"
     if isinstance(exc, AuthError):

@@ -139,5 +139,19 @@ class OllamaBackend:
             )
         return ModelUnavailable(message, status=exc.status, detail=exc.detail)
 
+    async def warm_up(self, model: str) -> None:
+        """Load `model` now, so the first completion does not wait for it (an optional hook).
+
+        A request without a prompt only loads the model and keeps it for `keep_alive`.
+        """
+        tag = ollama_model(model)
+        body = {"model": tag, "keep_alive": self._keep_alive, "stream": False}
+        url = self._route.url("/api/generate", model=tag, method="generate")
+        try:
+            async with open_stream(self._client, self._route, url, body, accept="application/json") as response:
+                await response.aread()
+        except ModelUnavailable as exc:
+            raise self._explain(exc, tag) from exc
+
     async def aclose(self) -> None:
         """Nothing to release: the HTTP client belongs to the caller."""

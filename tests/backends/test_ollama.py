@@ -62,9 +62,7 @@ async def test_streams_the_middle_in_pieces(fake: FakeOllama, client: httpx.Asyn
     assert backend.last_stats is not None and backend.last_stats.completion_tokens == len(chunks)
 
 
-async def test_request_uses_suffix_keep_alive_and_the_ollama_tag(
-    fake: FakeOllama, client: httpx.AsyncClient
-) -> None:
+async def test_request_uses_suffix_keep_alive_and_the_ollama_tag(fake: FakeOllama, client: httpx.AsyncClient) -> None:
     await collect(OllamaBackend(client, endpoint=fake.base_url, keep_alive="1h"), fim())
     body = fake.bodies("/api/generate")[-1]
     assert body["model"] == "codestral"
@@ -88,9 +86,7 @@ async def test_start_of_file_switches_to_raw_mode_so_something_is_generated(
     assert "".join(chunks) == "return a + b"
 
 
-async def test_fake_reproduces_the_empty_prompt_trap(
-    fake: FakeOllama, client: httpx.AsyncClient
-) -> None:
+async def test_fake_reproduces_the_empty_prompt_trap(fake: FakeOllama, client: httpx.AsyncClient) -> None:
     reply = await client.post(
         f"{fake.base_url}/api/generate",
         json={"model": "codestral", "prompt": "", "suffix": "x", "stream": False},
@@ -98,9 +94,7 @@ async def test_fake_reproduces_the_empty_prompt_trap(
     assert reply.json()["done_reason"] == "load" and reply.json()["response"] == ""
 
 
-async def test_a_prompt_template_means_raw_mode_always(
-    fake: FakeOllama, client: httpx.AsyncClient
-) -> None:
+async def test_a_prompt_template_means_raw_mode_always(fake: FakeOllama, client: httpx.AsyncClient) -> None:
     fake.models["qwen2.5-coder:1.5b"] = ["completion"]  # no insert capability
     backend = OllamaBackend(client, endpoint=fake.base_url, template=QWEN)
     request = FimRequest("a = ", "\nb = 2", "qwen2.5-coder:1.5b", 16, 0.2)
@@ -118,17 +112,13 @@ def test_model_and_keep_alive_mapping() -> None:
     assert keep_alive_value("30m") == "30m"
 
 
-async def test_missing_model_says_how_to_pull_it(
-    fake: FakeOllama, client: httpx.AsyncClient
-) -> None:
+async def test_missing_model_says_how_to_pull_it(fake: FakeOllama, client: httpx.AsyncClient) -> None:
     request = FimRequest("x", "", "starcoder2:3b", 8, 0.0)
     with pytest.raises(ModelUnavailable, match=r"ollama pull starcoder2:3b"):
         await collect(OllamaBackend(client, endpoint=fake.base_url), request)
 
 
-async def test_model_without_insert_names_the_model_and_the_fix(
-    fake: FakeOllama, client: httpx.AsyncClient
-) -> None:
+async def test_model_without_insert_names_the_model_and_the_fix(fake: FakeOllama, client: httpx.AsyncClient) -> None:
     fake.models["llama3:latest"] = ["completion"]
     request = FimRequest("x = ", "\ny", "llama3", 8, 0.0)
     with pytest.raises(ModelUnavailable, match=r"'llama3' cannot fill in the middle") as caught:
@@ -167,26 +157,20 @@ async def test_not_running_says_how_to_start_it(client: httpx.AsyncClient) -> No
         await collect(OllamaBackend(client, endpoint=url), fim())
 
 
-async def test_a_reply_that_is_not_ndjson_is_a_protocol_error(
-    fake: FakeOllama, client: httpx.AsyncClient
-) -> None:
+async def test_a_reply_that_is_not_ndjson_is_a_protocol_error(fake: FakeOllama, client: httpx.AsyncClient) -> None:
     fake.responder = lambda _body: MalformedChunk(data="<html>proxy login</html>")
     with pytest.raises(ProtocolError, match="not JSON"):
         await collect(OllamaBackend(client, endpoint=fake.base_url), fim())
 
 
-async def test_a_stream_without_done_is_a_protocol_error(
-    fake: FakeOllama, client: httpx.AsyncClient
-) -> None:
+async def test_a_stream_without_done_is_a_protocol_error(fake: FakeOllama, client: httpx.AsyncClient) -> None:
     line = '{"model":"codestral","created_at":"x","response":"a","done":false}'
     fake.responder = lambda _body: MalformedChunk(data=line)
     with pytest.raises(ProtocolError, match="without `done`"):
         await collect(OllamaBackend(client, endpoint=fake.base_url), fim())
 
 
-async def test_closing_the_stream_early_closes_the_connection(
-    fake: FakeOllama, client: httpx.AsyncClient
-) -> None:
+async def test_closing_the_stream_early_closes_the_connection(fake: FakeOllama, client: httpx.AsyncClient) -> None:
     fake.responder = lambda _body: Hold("return")
     stream = OllamaBackend(client, endpoint=fake.base_url).stream(fim())
     assert await anext(stream) == "return"
@@ -195,9 +179,7 @@ async def test_closing_the_stream_early_closes_the_connection(
     assert fake.disconnects == 1 and fake.requests[-1].disconnected
 
 
-async def test_headers_and_url_template_are_used(
-    fake: FakeOllama, client: httpx.AsyncClient
-) -> None:
+async def test_headers_and_url_template_are_used(fake: FakeOllama, client: httpx.AsyncClient) -> None:
     backend = OllamaBackend(
         client,
         endpoint=fake.base_url,
@@ -233,9 +215,7 @@ async def test_a_refused_command_key_is_fetched_again_once(
     assert keys.command_runs == 2
 
 
-async def test_a_refused_static_key_is_not_retried_nor_quoted(
-    fake: FakeOllama, client: httpx.AsyncClient
-) -> None:
+async def test_a_refused_static_key_is_not_retried_nor_quoted(fake: FakeOllama, client: httpx.AsyncClient) -> None:
     fake.responder = lambda _body: ErrorReply(401, {"error": "bad token wrong-key-123"})
     keys = KeyProvider(static="wrong-key-123", source="the apiKey setting")
     with pytest.raises(AuthError) as caught:
@@ -243,3 +223,15 @@ async def test_a_refused_static_key_is_not_retried_nor_quoted(
     assert "wrong-key-123" not in str(caught.value)
     assert "the apiKey setting" in str(caught.value)
     assert len(fake.requests) == 1
+
+
+async def test_warm_up_loads_the_model_without_generating(fake: FakeOllama, client: httpx.AsyncClient) -> None:
+    await OllamaBackend(client, endpoint=fake.base_url, keep_alive="2h").warm_up("codestral-latest")
+    body = fake.bodies("/api/generate")[-1]
+    assert body == {"model": "codestral", "keep_alive": "2h", "stream": False}
+    assert fake.chunks_sent == 0
+
+
+async def test_warm_up_of_a_missing_model_says_how_to_pull_it(fake: FakeOllama, client: httpx.AsyncClient) -> None:
+    with pytest.raises(ModelUnavailable, match="ollama pull starcoder2"):
+        await OllamaBackend(client, endpoint=fake.base_url).warm_up("starcoder2")
