@@ -29,10 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from golden.cases import GoldenCase, chunks, load_cases, run_pure  # noqa: E402
-
 from codestral_ls.context import FimContext  # noqa: E402
 from codestral_ls.postprocess import SuggestionFilter, plan_completion  # noqa: E402
+from golden.cases import GoldenCase, chunks, load_cases, run_pure  # noqa: E402
 
 MAX_TOKENS = 256
 CHARS_PER_TOKEN = 4  # a rough average for code, to turn the token budget into characters
@@ -54,8 +53,9 @@ def pass_tables(cases: list[GoldenCase], chunk: int) -> tuple[str, int]:
         by_filter[case.filter or "-"].append((case, passed))
     lines = []
     for title, groups in (("language", by_language), ("filter", by_filter)):
-        lines.append(f"{title:<18} {'cases':>5} {'good':>5} {'fix':>5} "
-                     f"{'good unchanged':>15} {'fix fixed':>10} {'pass':>7}")
+        lines.append(
+            f"{title:<18} {'cases':>5} {'good':>5} {'fix':>5} {'good unchanged':>15} {'fix fixed':>10} {'pass':>7}"
+        )
         for name in sorted(groups):
             rows = groups[name]
             good = [ok for case, ok in rows if case.kind == "good"]
@@ -67,14 +67,15 @@ def pass_tables(cases: list[GoldenCase], chunk: int) -> tuple[str, int]:
             )
         lines.append("")
     good_all = [c for c in cases if c.kind == "good"]
-    lines.append(f"all: {len(cases)} cases, {len(good_all)} good, {len(cases) - len(good_all)} "
-                 f"fix, {len({c.language_id for c in cases})} languages, "
-                 f"{len(cases) - failures} pass, {failures} fail")
+    lines.append(
+        f"all: {len(cases)} cases, {len(good_all)} good, {len(cases) - len(good_all)} "
+        f"fix, {len({c.language_id for c in cases})} languages, "
+        f"{len(cases) - failures} pass, {failures} fail"
+    )
     return "\n".join(lines), failures
 
 
-def chain_cost(cases: list[GoldenCase], repeat: int, chunk: int,
-               clock: Callable[[], int]) -> list[float]:
+def chain_cost(cases: list[GoldenCase], repeat: int, chunk: int, clock: Callable[[], int]) -> list[float]:
     """Microseconds per suggestion for the whole chain, one sample per case and round."""
     prepared = [(case.context(), case.multiline, chunks(case.raw, chunk)) for case in cases]
     samples: list[float] = []
@@ -87,8 +88,9 @@ def chain_cost(cases: list[GoldenCase], repeat: int, chunk: int,
     return samples
 
 
-def _measure(prepared: list[tuple[FimContext, str, list[str]]], repeat: int,
-             samples: list[float], clock: Callable[[], int]) -> None:
+def _measure(
+    prepared: list[tuple[FimContext, str, list[str]]], repeat: int, samples: list[float], clock: Callable[[], int]
+) -> None:
     for _ in range(repeat):
         for ctx, setting, pieces in prepared:
             start = clock()
@@ -109,8 +111,7 @@ def runaway(case: GoldenCase) -> str:
 
 def savings(cases: list[GoldenCase], chunk: int) -> str:
     lines = [f"{'scenario':<34} {'cases':>5} {'generated':>10} {'consumed':>9} {'saved':>7}"]
-    for label, make in (("golden outputs as written", lambda c: c.raw),
-                        ("runaway (multi-line plans)", runaway)):
+    for label, make in (("golden outputs as written", lambda c: c.raw), ("runaway (multi-line plans)", runaway)):
         total = consumed = count = 0
         for case in cases:
             ctx = case.context()
@@ -136,8 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk", type=int, default=4, help="characters per stream chunk")
     args = parser.parse_args(argv)
     cases = load_cases()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}"
+    )
     print(f"stream chunks of {args.chunk} characters, max_tokens {MAX_TOKENS}\n")
     table, failures = pass_tables(cases, args.chunk)
     print(table, "\n")
@@ -145,8 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     # Thread CPU time leaves out the time other processes hold the CPU; wall time does not.
     for label, clock in (("CPU time", time.thread_time_ns), ("wall time", time.perf_counter_ns)):
         samples = chain_cost(cases, args.repeat, args.chunk, clock)
-        print(f"  {label:<9} {len(samples)} samples: p50 {statistics.median(samples):.0f} µs, "
-              f"p99 {percentile(samples, 0.99):.0f} µs, max {max(samples):.0f} µs")
+        print(
+            f"  {label:<9} {len(samples)} samples: p50 {statistics.median(samples):.0f} µs, "
+            f"p99 {percentile(samples, 0.99):.0f} µs, max {max(samples):.0f} µs"
+        )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"  (load average during the run: {load:.1f})\n")
     print(savings(cases, args.chunk))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+
 from golden.cases import GoldenCase, load_cases, run_pure
 
 CASES = load_cases()
@@ -23,8 +24,9 @@ def test_golden_case(case: GoldenCase) -> None:
         )
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.kind == "good"],
-                         ids=[c.name for c in CASES if c.kind == "good"])
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.kind == "good"], ids=[c.name for c in CASES if c.kind == "good"]
+)
 def test_good_output_passes_unchanged(case: GoldenCase) -> None:
     result = run_pure(case)
     assert result.suggestion is not None
@@ -40,8 +42,7 @@ def test_the_table_is_wide_enough() -> None:
 
 
 def test_fix_cases_change_something() -> None:
-    unchanged = [c.name for c in CASES if c.kind == "fix" and c.expected == c.raw
-                 and c.replace_chars == 0]
+    unchanged = [c.name for c in CASES if c.kind == "fix" and c.expected == c.raw and c.replace_chars == 0]
     assert unchanged == []
 
 

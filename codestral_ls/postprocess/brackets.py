@@ -58,9 +58,7 @@ def is_closers_only(line_suffix: str) -> bool:
     return bool(stripped) and all(c in CLOSER_CHARS or c.isspace() for c in stripped)
 
 
-def replace_closers(
-    text: str, line_prefix: str, line_suffix: str, language_id: str = ""
-) -> tuple[str, int]:
+def replace_closers(text: str, line_prefix: str, line_suffix: str, language_id: str = "") -> tuple[str, int]:
     """When the rest of the line is only closers the suggestion also produces, return how many
     of them the suggestion replaces, so the line ends up as balanced as it was."""
     quotes = quote_chars(language_id)
@@ -78,9 +76,7 @@ def replace_closers(
     return text, 0
 
 
-def _best_replace(
-    text: str, line_suffix: str, before: tuple[str, ...], wanted: Balance, quotes: str
-) -> int | None:
+def _best_replace(text: str, line_suffix: str, before: tuple[str, ...], wanted: Balance, quotes: str) -> int | None:
     """The most closers of `line_suffix` the text can replace keeping the line's balance."""
     end = text.rstrip()
     for replace in range(len(line_suffix), -1, -1):

@@ -84,8 +84,7 @@ class _Facts:
                 closed = True
                 break
         closer_below = bool(self.upcoming) and (
-            indent_width(self.upcoming[0]) == base
-            and lang.is_closer_line(self.upcoming[0].strip(), self.language_id)
+            indent_width(self.upcoming[0]) == base and lang.is_closer_line(self.upcoming[0].strip(), self.language_id)
         )
         # A header the user typed opens the block the suggestion fills; on a blank line, the
         # suggestion is a run of statements, and only at top level is one definition the unit.
@@ -180,8 +179,7 @@ class SuggestionFilter:
         if kept is None:
             kept = repeated_group(lines, index)
         if kept is None:
-            kept = echoed_block(lines, index, facts.prefix_lines, indent_width(lines[0]),
-                                facts.language_id)
+            kept = echoed_block(lines, index, facts.prefix_lines, indent_width(lines[0]), facts.language_id)
         if kept is not None:
             return Stop("repetition", kept)
         column = inline_loop(line)
@@ -227,8 +225,7 @@ class SuggestionFilter:
             text = lang.fix_json_commas(text, facts.upcoming[0] if facts.upcoming else "")
         replace = 0
         if is_closers_only(ctx.line_suffix):
-            text, replace = replace_closers(text, ctx.line_prefix, ctx.line_suffix,
-                                            facts.language_id)
+            text, replace = replace_closers(text, ctx.line_prefix, ctx.line_suffix, facts.language_id)
         elif ctx.line_suffix.strip() and "\n" not in text:
             text = trim_suffix_overlap(text, ctx.line_prefix, ctx.line_suffix, facts.language_id)
         if not text.strip() or text.strip() == ctx.line_suffix[:replace].strip():

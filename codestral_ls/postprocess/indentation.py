@@ -11,8 +11,18 @@ import attrs
 TAB_WIDTH = 4
 # How many lines around the cursor are read to learn the document's indentation style.
 STYLE_SAMPLE_LINES = 80
-_LANGUAGE_UNITS = {"ruby": 2, "yaml": 2, "json": 2, "jsonc": 2, "html": 2, "css": 2,
-                   "scss": 2, "lua": 2, "elixir": 2, "crystal": 2}
+_LANGUAGE_UNITS = {
+    "ruby": 2,
+    "yaml": 2,
+    "json": 2,
+    "jsonc": 2,
+    "html": 2,
+    "css": 2,
+    "scss": 2,
+    "lua": 2,
+    "elixir": 2,
+    "crystal": 2,
+}
 
 
 @attrs.frozen
@@ -92,11 +102,11 @@ def normalize(lines: list[str], style: IndentStyle, base: int) -> list[str]:
         unit = _space_unit([width(ws) for ws in spaced])
         for i, ws in body:
             levels, rest = divmod(width(ws), unit)
-            result[i] = "\t" * levels + " " * rest + lines[i][len(ws):]
+            result[i] = "\t" * levels + " " * rest + lines[i][len(ws) :]
         return result
     if any("\t" in ws for _, ws in body):
         for i, ws in body:
-            result[i] = " " * (ws.count("\t") * style.unit + ws.count(" ")) + lines[i][len(ws):]
+            result[i] = " " * (ws.count("\t") * style.unit + ws.count(" ")) + lines[i][len(ws) :]
         body = [(i, leading(result[i])) for i, _ in body]
     if not style.confident:
         return result
@@ -109,13 +119,11 @@ def normalize(lines: list[str], style: IndentStyle, base: int) -> list[str]:
     if out_unit < style.unit and style.unit % out_unit == 0 and odd:
         for (i, ws), offset in zip(body, offsets, strict=True):
             new = max(0, base + offset // out_unit * style.unit)
-            result[i] = " " * new + result[i][len(ws):]
+            result[i] = " " * new + result[i][len(ws) :]
     return result
 
 
-def fix_first_line_indent(
-    first: str, line_prefix: str, previous_indent: int, next_indent: int, unit: int
-) -> str:
+def fix_first_line_indent(first: str, line_prefix: str, previous_indent: int, next_indent: int, unit: int) -> str:
     """Drop leading whitespace the model put before line 0 when the cursor already stands in
     the line's indentation and the sum would be deeper than any level that fits here."""
     if line_prefix.strip() or not first[:1].isspace():

@@ -14,19 +14,43 @@ INDENT_LANGUAGES = frozenset({"python", "yaml", "coffeescript", "nim", "pug", "s
 KEYWORD_END_LANGUAGES = frozenset(
     {"ruby", "lua", "elixir", "julia", "shellscript", "bash", "sh", "zsh", "crystal", "vb"}
 )
-MARKUP_LANGUAGES = frozenset({"html", "xml", "vue", "svelte", "php", "javascriptreact",
-                              "typescriptreact", "astro"})
+MARKUP_LANGUAGES = frozenset({"html", "xml", "vue", "svelte", "php", "javascriptreact", "typescriptreact", "astro"})
 
 _HASH = ("#",)
 _SLASH = ("//",)
 _LINE_COMMENTS: dict[str, tuple[str, ...]] = {
-    "python": _HASH, "ruby": _HASH, "yaml": _HASH, "toml": _HASH, "shellscript": _HASH,
-    "bash": _HASH, "sh": _HASH, "zsh": _HASH, "perl": _HASH, "r": _HASH, "elixir": _HASH,
-    "dockerfile": _HASH, "makefile": _HASH, "julia": _HASH, "nim": _HASH, "crystal": _HASH,
-    "coffeescript": _HASH, "powershell": _HASH,
-    "sql": ("--",), "lua": ("--",), "haskell": ("--",), "elm": ("--",),
-    "php": ("//", "#"), "html": (), "markdown": (), "json": (), "css": (), "xml": (),
-    "vb": ("'",), "ini": (";", "#"), "clojure": (";",), "lisp": (";",),
+    "python": _HASH,
+    "ruby": _HASH,
+    "yaml": _HASH,
+    "toml": _HASH,
+    "shellscript": _HASH,
+    "bash": _HASH,
+    "sh": _HASH,
+    "zsh": _HASH,
+    "perl": _HASH,
+    "r": _HASH,
+    "elixir": _HASH,
+    "dockerfile": _HASH,
+    "makefile": _HASH,
+    "julia": _HASH,
+    "nim": _HASH,
+    "crystal": _HASH,
+    "coffeescript": _HASH,
+    "powershell": _HASH,
+    "sql": ("--",),
+    "lua": ("--",),
+    "haskell": ("--",),
+    "elm": ("--",),
+    "php": ("//", "#"),
+    "html": (),
+    "markdown": (),
+    "json": (),
+    "css": (),
+    "xml": (),
+    "vb": ("'",),
+    "ini": (";", "#"),
+    "clojure": (";",),
+    "lisp": (";",),
 }
 
 # Characters that may stand alone right of the cursor without stopping a completion there.
@@ -35,22 +59,30 @@ BRACKET_PAIRS = {"(": ")", "[": "]", "{": "}"}
 CLOSING_BRACKETS = {")": "(", "]": "[", "}": "{"}
 
 _KEYWORD_CLOSER = re.compile(r"(end|fi|done|esac|endif|endfor|endwhile|until)\b")
-_CONTINUATION = re.compile(
-    r"(\}\s*)?(else|elif|elsif|elseif|except|finally|catch|rescue|ensure|when|case|default)\b"
-)
-_KEYWORD_OPENER = re.compile(
-    r"(def|class|module|if|unless|while|until|for|case|begin|function|local function)\b"
-)
+_CONTINUATION = re.compile(r"(\}\s*)?(else|elif|elsif|elseif|except|finally|catch|rescue|ensure|when|case|default)\b")
+_KEYWORD_OPENER = re.compile(r"(def|class|module|if|unless|while|until|for|case|begin|function|local function)\b")
 _OPEN_TAG = re.compile(r"<([A-Za-z][\w:-]*)(\s[^<>]*)?>$")
 _ARROW_LANGUAGES = frozenset({"javascript", "typescript", "javascriptreact", "typescriptreact"})
 _FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~)", re.MULTILINE)
 _FENCE_INFO = re.compile(r"^[ \t]*(?:```|~~~)[ \t]*([\w+#-]*)", re.MULTILINE)
-_FENCE_ALIASES = {"py": "python", "js": "javascript", "ts": "typescript", "sh": "shellscript",
-                  "bash": "shellscript", "rb": "ruby", "yml": "yaml", "c++": "cpp", "rs": "rust",
-                  "tsx": "typescriptreact", "jsx": "javascriptreact", "cs": "csharp"}
+_FENCE_ALIASES = {
+    "py": "python",
+    "js": "javascript",
+    "ts": "typescript",
+    "sh": "shellscript",
+    "bash": "shellscript",
+    "rb": "ruby",
+    "yml": "yaml",
+    "c++": "cpp",
+    "rs": "rust",
+    "tsx": "typescriptreact",
+    "jsx": "javascriptreact",
+    "cs": "csharp",
+}
 _JSON_VALUE_END = frozenset('"0123456789el}]')
-_VOID_TAGS = frozenset({"br", "hr", "img", "input", "meta", "link", "area", "base", "col",
-                        "embed", "source", "track", "wbr"})
+_VOID_TAGS = frozenset(
+    {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
+)
 
 
 def line_comment_tokens(language_id: str) -> tuple[str, ...]:
@@ -107,7 +139,7 @@ def code_part(line: str, language_id: str) -> str:
         return line
     blanked = strip_strings(line)
     cut = min((i for i in (blanked.find(t) for t in tokens) if i >= 0), default=-1)
-    if cut < 0 or (language_id == "php" and blanked[cut:cut + 2] == "#["):
+    if cut < 0 or (language_id == "php" and blanked[cut : cut + 2] == "#["):
         return line
     return line[:cut]
 

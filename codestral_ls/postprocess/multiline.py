@@ -43,9 +43,7 @@ def multiline_reason(ctx: FimContext) -> tuple[bool, str]:
     if language_id == "python" and lang.in_triple_quoted_string(ctx.prefix):
         return not line_prefix.strip(), "docstring"
     stripped = line_prefix.strip()
-    if lang.has_block_comments(language_id) and (
-        stripped.startswith(("*", "/*")) or lang.in_block_comment(ctx.prefix)
-    ):
+    if lang.has_block_comments(language_id) and (stripped.startswith(("*", "/*")) or lang.in_block_comment(ctx.prefix)):
         return not stripped, "block comment"
     if not stripped:
         return True, "blank line"

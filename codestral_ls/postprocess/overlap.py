@@ -52,12 +52,10 @@ def _acceptable(overlap: str, tail: str, start: int) -> bool:
 
 def trim_prefix_overlap(text: str, prefix: str) -> str:
     """The output without the part that repeats what is left of the cursor."""
-    return text[prefix_overlap(text, prefix):]
+    return text[prefix_overlap(text, prefix) :]
 
 
-def trim_suffix_overlap(
-    text: str, line_prefix: str, line_suffix: str, language_id: str = ""
-) -> str:
+def trim_suffix_overlap(text: str, line_prefix: str, line_suffix: str, language_id: str = "") -> str:
     """Single line, mid-line: cut an output tail that the rest of the line already holds,
     when the cut keeps the line's brackets as balanced as they were."""
     if not line_suffix or not text:

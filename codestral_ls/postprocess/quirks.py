@@ -10,12 +10,7 @@ from __future__ import annotations
 def undo_leading_space(text: str, line_prefix: str, line_suffix: str) -> str:
     """`x = ` + ` 5` would show `x =  5`: drop the one extra space (two or more are kept,
     they are indentation the model meant)."""
-    if (
-        text.startswith(" ")
-        and not text.startswith("  ")
-        and line_prefix.endswith(" ")
-        and not line_suffix
-    ):
+    if text.startswith(" ") and not text.startswith("  ") and line_prefix.endswith(" ") and not line_suffix:
         return text[1:]
     return text
 
@@ -33,5 +28,4 @@ def undo_leading_newline(text: str, line_prefix: str, suffix: str) -> str:
 
 def undo_quirks(text: str, line_prefix: str, line_suffix: str, suffix: str) -> str:
     """Both quirks, in the order they can occur."""
-    return undo_leading_space(undo_leading_newline(text, line_prefix, suffix), line_prefix,
-                              line_suffix)
+    return undo_leading_space(undo_leading_newline(text, line_prefix, suffix), line_prefix, line_suffix)

@@ -74,7 +74,10 @@ def inline_loop(line: str) -> int | None:
 
 
 def echoed_block(
-    lines: Sequence[str], index: int, prefix_lines: Sequence[str], base: int,
+    lines: Sequence[str],
+    index: int,
+    prefix_lines: Sequence[str],
+    base: int,
     language_id: str = "",
 ) -> int | None:
     """The newest ECHO_MIN_LINES lines repeat, header first, a block found above the cursor:

@@ -9,11 +9,11 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
-from golden.cases import GoldenCase, load_cases
 from lsprotocol import types
-from support.lsp_session import API_KEY, Session
 
 from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
+from golden.cases import GoldenCase, load_cases
+from support.lsp_session import API_KEY, Session
 
 CASES = load_cases()
 BY_LANGUAGE: dict[str, list[GoldenCase]] = defaultdict(list)

@@ -31,8 +31,18 @@ def test_scan(text: str, stack: tuple[str, ...], balance: tuple[int, tuple[str, 
 
 @pytest.mark.parametrize(
     ("line_suffix", "closers_only"),
-    [(")", True), ("); ", True), ('"]', True), ("}", True), (":", True), ("", False),
-     ("   ", False), (") {", False), (", b)", False), (">", False)],
+    [
+        (")", True),
+        ("); ", True),
+        ('"]', True),
+        ("}", True),
+        (":", True),
+        ("", False),
+        ("   ", False),
+        (") {", False),
+        (", b)", False),
+        (">", False),
+    ],
 )
 def test_is_closers_only(line_suffix: str, closers_only: bool) -> None:
     assert is_closers_only(line_suffix) is closers_only
@@ -58,9 +68,7 @@ def test_is_closers_only(line_suffix: str, closers_only: bool) -> None:
         ("{", "\n  return 1;\n}", "}", ("\n  return 1;\n}", 1)),
     ],
 )
-def test_replace_closers(
-    line_prefix: str, text: str, line_suffix: str, expected: tuple[str, int]
-) -> None:
+def test_replace_closers(line_prefix: str, text: str, line_suffix: str, expected: tuple[str, int]) -> None:
     assert replace_closers(text, line_prefix, line_suffix) == expected
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from codestral_ls.postprocess import Suggestion, SuggestionFilter, plan_completion
 from golden.cases import context_at
 
-from codestral_ls.postprocess import Suggestion, SuggestionFilter, plan_completion
 
-
-def make_filter(document: str, language_id: str = "python", setting: str = "auto"
-                ) -> SuggestionFilter:
+def make_filter(document: str, language_id: str = "python", setting: str = "auto") -> SuggestionFilter:
     ctx = context_at(document, language_id)
     return SuggestionFilter(ctx, plan_completion(ctx, setting, 256))
 

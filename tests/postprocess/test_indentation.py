@@ -24,8 +24,7 @@ def test_indent_width_counts_tabs_as_four() -> None:
 @pytest.mark.parametrize(
     ("lines", "language_id", "style"),
     [
-        (["def f():", "    if x:", "        y()", "    return 1"], "python",
-         IndentStyle(False, 4, True)),
+        (["def f():", "    if x:", "        y()", "    return 1"], "python", IndentStyle(False, 4, True)),
         (["func f() {", "\tif x {", "\t\ty()", "\t}", "}"], "go", IndentStyle(True, 4, True)),
         (["a:", "  b:", "    c: 1", "  d: 2"], "yaml", IndentStyle(False, 2, True)),
         (["x = 1"], "ruby", IndentStyle(False, 2, False)),
@@ -42,11 +41,9 @@ def test_detect_style(lines: list[str], language_id: str, style: IndentStyle) ->
         # Spaces in a tab document.
         (["", "        total += v"], IndentStyle(True, 4, True), 4, ["", "\t\ttotal += v"]),
         # Tabs in a space document.
-        (["", "\t\tif x:", "\t\t\ty()"], IndentStyle(False, 4, True), 4,
-         ["", "        if x:", "            y()"]),
+        (["", "\t\tif x:", "\t\t\ty()"], IndentStyle(False, 4, True), 4, ["", "        if x:", "            y()"]),
         # Two-space nesting in a confident four-space document.
-        (["if x:", "      y()", "    z()"], IndentStyle(False, 4, True), 4,
-         ["if x:", "        y()", "    z()"]),
+        (["if x:", "      y()", "    z()"], IndentStyle(False, 4, True), 4, ["if x:", "        y()", "    z()"]),
         # Same, but the document's style is not known well enough: left alone.
         (["if x:", "      y()"], IndentStyle(False, 4, False), 4, ["if x:", "      y()"]),
         # Already right.
@@ -68,9 +65,7 @@ def test_normalize(lines: list[str], style: IndentStyle, base: int, expected: li
         (" x", "foo(", 0, 0, " x"),  # not in the indentation: not this rule's business
     ],
 )
-def test_fix_first_line_indent(
-    first: str, line_prefix: str, previous: int, following: int, expected: str
-) -> None:
+def test_fix_first_line_indent(first: str, line_prefix: str, previous: int, following: int, expected: str) -> None:
     assert fix_first_line_indent(first, line_prefix, previous, following, 4) == expected
 
 

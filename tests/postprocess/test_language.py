@@ -52,9 +52,16 @@ def test_opens_block(line: str, language_id: str, opens: bool) -> None:
 
 @pytest.mark.parametrize(
     ("stripped", "language_id", "closer"),
-    [("}", "c", True), ("});", "javascript", True), ("end", "ruby", True),
-     ("ending = 1", "ruby", False), ("</div>", "html", True), ("</div>", "python", False),
-     ("return", "go", False), ("fi", "shellscript", True)],
+    [
+        ("}", "c", True),
+        ("});", "javascript", True),
+        ("end", "ruby", True),
+        ("ending = 1", "ruby", False),
+        ("</div>", "html", True),
+        ("</div>", "python", False),
+        ("return", "go", False),
+        ("fi", "shellscript", True),
+    ],
 )
 def test_is_closer_line(stripped: str, language_id: str, closer: bool) -> None:
     assert lang.is_closer_line(stripped, language_id) is closer
@@ -87,7 +94,7 @@ def test_markdown_cut(lines: list[str], in_fence: bool, fence_below: bool, kept:
     [
         ('"private": true,', "}", '"private": true'),
         ('"version": "1.0.0"', '  "license": "MIT"', '"version": "1.0.0",'),
-        ("\n    \"a\": 1\n  }", '  "b": 2', "\n    \"a\": 1\n  },"),
+        ('\n    "a": 1\n  }', '  "b": 2', '\n    "a": 1\n  },'),
         ('"a": 1,', '  "b": 2', '"a": 1,'),
         ('"a": {', '  "b": 2', '"a": {'),
         ('"a": 1', "", '"a": 1'),

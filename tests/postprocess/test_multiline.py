@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from golden.cases import context_at
 
 from codestral_ls.postprocess import plan_completion
 from codestral_ls.postprocess.multiline import SINGLE_LINE_MAX_TOKENS
+from golden.cases import context_at
 
 
 @pytest.mark.parametrize(
@@ -27,7 +27,7 @@ from codestral_ls.postprocess.multiline import SINGLE_LINE_MAX_TOKENS
         ("x = 1  # explain █\n", "python", False, "comment"),
         ("    // TODO: █\n", "rust", False, "comment"),
         ('msg = "Hello, █\n', "python", False, "string"),
-        (' * Returns █\n */', "c", False, "block comment"),
+        (" * Returns █\n */", "c", False, "block comment"),
         ('def f():\n    """\n    █\n', "python", True, "docstring"),
         ("# Title\n\nSome █\n", "markdown", False, "markdown prose"),
         ("# Title\n\n█\n", "markdown", True, "markdown prose"),

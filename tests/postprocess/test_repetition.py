@@ -61,8 +61,7 @@ def test_inline_loop(line: str, kept: str | None) -> None:
     assert (None if column is None else line[:column]) == kept
 
 
-PREFIX = ["def first(items):", "    for item in items:", "        return item", "    return None",
-          "", ""]
+PREFIX = ["def first(items):", "    for item in items:", "        return item", "    return None", "", ""]
 
 
 @pytest.mark.parametrize(

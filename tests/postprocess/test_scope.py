@@ -17,8 +17,9 @@ def first_cut(scope: Scope, lines: list[str]) -> int | None:
     return None
 
 
-def scope(base: int, opened: bool, language_id: str = "python", closed_below: bool = True,
-          closer_below: bool = False) -> Scope:
+def scope(
+    base: int, opened: bool, language_id: str = "python", closed_below: bool = True, closer_below: bool = False
+) -> Scope:
     return Scope(base, opened, language_id, closed_below, closer_below)
 
 
