@@ -4,8 +4,9 @@ Offline, against the real server (`python -m codestral_ls` from this repo) and a
 Codestral (FakeMistral) that only accepts one key. One session walks the user story:
 the status bar says ready -> typing shows ghost text -> Tab accepts it -> the saved file holds
 it -> a wrong key set with "Codestral: Set API Key" (SecretStorage) -> 401 -> the status bar
-shows an error. Needs `editors/vscode/scripts/setup-e2e.sh` once (~2.5 min, ~0.8 GB); skips
-without it. Drives the browser with editors/vscode/e2e/run.mjs.
+shows an error -> a markdown file (markdown switched off) shows "disabled" -> the Python file
+still shows the error. Needs `editors/vscode/scripts/setup-e2e.sh` once (~2.5 min, ~0.8 GB);
+skips without it. Drives the browser with editors/vscode/e2e/run.mjs.
 """
 
 from __future__ import annotations
@@ -126,12 +127,14 @@ def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, fake_codes
     for directory in (home, data / "User", data / "Machine", extensions, workspace):
         directory.mkdir(parents=True)
     (workspace / "add.py").write_text("")
+    (workspace / "notes.md").write_text("")
     settings = {
         **EDITOR_SETTINGS,
         "codestral.endpoint": fake_codestral.base_url,
         # The repo's own server: a Python runs `python -m codestral_ls`.
         "codestral.serverPath": sys.executable,
         "codestral.trace.server": "messages",
+        "codestral.languages": {"markdown": False},
     }
     # serverPath and endpoint are machine-scoped: code-server reads them from Machine/.
     for scope in ("User", "Machine"):
@@ -194,6 +197,7 @@ def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, fake_codes
             "typed": "def add(a, b):",
             "expectGhost": COMPLETION,
             "wrongKey": WRONG_KEY,
+            "disabledFile": "notes.md",
         }
         (tmp_path / "run.json").write_text(json.dumps(config))
         driver = subprocess.run(
@@ -214,6 +218,9 @@ def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, fake_codes
         # Tab accepted it and Ctrl+S saved it: the file on disk holds the suggestion, indented.
         assert (workspace / "add.py").read_text().startswith(f"def add(a, b):\n    {COMPLETION}"), diagnostics
         assert steps["error after 401"]["label"].startswith("Codestral: error"), diagnostics
+        # Per file: markdown is off in the settings; the Python file still shows the error.
+        assert "markdown" in steps["disabled for this file"]["label"], diagnostics
+        assert steps["other file keeps the global state"]["label"].startswith("Codestral: error")
 
         keys = [request.headers.get("authorization") for request in fake_codestral.requests]
         assert f"Bearer {GOOD_KEY}" in keys, keys  # env CODESTRAL_API_KEY reached the server

@@ -4,7 +4,7 @@
 //
 //   node run.mjs <config.json>
 //   config: {url, playwrightCore, chromium, profileDir, artifactsDir, fileName, typed,
-//            expectGhost, wrongKey}
+//            expectGhost, wrongKey, disabledFile}
 //
 // Prints one JSON line: {ok, steps: [{name, ms, ...}], error?}. Exits 0 even on failure so the
 // caller always gets the report; screenshots land in artifactsDir.
@@ -64,6 +64,21 @@ async function ghostText() {
   );
 }
 
+/** Quick Open; retried because the workbench may still be restoring. */
+async function openFile(name) {
+  await poll(`an editor for ${name}`, async () => {
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    if (!(await input.isVisible())) return false;
+    await input.fill(name);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+    try { await row.waitFor({ timeout: 3000 }); } catch { await page.keyboard.press('Escape'); return false; }
+    await page.keyboard.press('Enter');
+    return poll('the tab', () => page.locator(`.tab.active[aria-label^="${name}"]`).first().isVisible(), 5000)
+      .catch(() => false);
+  }, 30000);
+}
+
 async function runCommand(title) {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
@@ -91,17 +106,7 @@ async function main() {
 
     await step('open file', async () => {
       await page.locator('.monaco-workbench .part.editor').waitFor({ timeout: 30000 });
-      // Quick Open; retried because the workbench may still be restoring.
-      await poll('the editor for the file', async () => {
-        await page.keyboard.press('Control+P');
-        const input = page.locator('.quick-input-widget input');
-        if (!(await input.isVisible())) return false;
-        await input.fill(config.fileName);
-        const row = page.locator('.quick-input-list .monaco-list-row', { hasText: config.fileName }).first();
-        try { await row.waitFor({ timeout: 3000 }); } catch { await page.keyboard.press('Escape'); return false; }
-        await page.keyboard.press('Enter');
-        return page.locator('.monaco-editor textarea').first().isVisible();
-      }, 30000);
+      await openFile(config.fileName);
     });
 
     // The readiness signal: the server's first `ready`. Typing before it is lost (spec pitfall).
@@ -150,6 +155,19 @@ async function main() {
       await page.keyboard.type('def sub(a, b):', { delay: 30 });
       await page.keyboard.press('Enter');
       return { label: await waitForStatus('Codestral: error', 20000) };
+    });
+
+    // A file whose language is switched off: the status bar says so for that file only.
+    await step('disabled for this file', async () => {
+      await openFile(config.disabledFile);
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.type('Some notes', { delay: 30 });
+      return { label: await waitForStatus('Codestral: disabled', 20000) };
+    });
+
+    await step('other file keeps the global state', async () => {
+      await openFile(config.fileName);
+      return { label: await waitForStatus('Codestral: error', 10000) };
     });
 
     report.ok = true;

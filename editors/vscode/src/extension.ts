@@ -83,6 +83,7 @@ export class Extension implements vscode.Disposable {
   }
 
   async onSettingsChanged(): Promise<void> {
+    this.status.settingsChanged();
     if (this.client) await pushSettings(this.client, await this.settings());
   }
 

@@ -75,6 +75,14 @@ export class StatusModel {
     return true;
   }
 
+  /**
+   * Settings changed: per-document verdicts may be stale (a language switched back on). The
+   * server re-sends `disabled` on the next request for a document that is still off.
+   */
+  forgetDocuments(): void {
+    this.disabledDocs.clear();
+  }
+
   /** Client-side states: starting, stopped, missing (clears per-document state). */
   set(state: ClientState, message = ''): void {
     this.state = state;

@@ -22,6 +22,11 @@ export class StatusBar implements vscode.Disposable {
     if (this.model.apply(params)) this.render();
   }
 
+  settingsChanged(): void {
+    this.model.forgetDocuments();
+    this.render();
+  }
+
   set(state: 'starting' | 'stopped' | 'missing', message = ''): void {
     this.model.set(state, message);
     this.render();

@@ -71,3 +71,12 @@ test('client states reset per-document state; a stopped server hides disabled do
   assert.equal(model.view().background, 'error');
   assert.equal(model.view().label, 'Codestral: missing - not found');
 });
+
+test('a settings change forgets per-document verdicts, keeping the global state', () => {
+  const model = new StatusModel();
+  model.apply({ state: 'error', message: 'bad key' });
+  model.apply({ state: 'disabled', message: 'python is off', uri: 'file:///p/a.py' });
+  assert.equal(model.view('file:///p/a.py').state, 'disabled');
+  model.forgetDocuments();
+  assert.equal(model.view('file:///p/a.py').state, 'error');
+});
