@@ -126,7 +126,13 @@ local ACTIONS = {
   prev = { ghost = function() ghost.cycle(-1) return true end,
            native = function() vim.lsp.inline_completion.select({ count = -1 }) return true end },
   suggest = { ghost = function() ghost.suggest() return true end,
-              menu = function() menu.mark(0) vim.lsp.completion.get() return true end },
+              menu = function()
+                if vim.lsp.completion then
+                  menu.mark(0)
+                  vim.lsp.completion.get()
+                end
+                return true
+              end },
 }
 
 -- Keys that only act on a visible suggestion and otherwise do what they normally do.
@@ -147,6 +153,9 @@ local function set_keymaps(keymaps)
   for name, lhs in pairs(keymaps) do
     if lhs and ACTIONS[name] and ACTIONS[name][M.mode] then
       vim.keymap.set('i', lhs, function()
+        if #vim.lsp.get_clients({ bufnr = 0, name = NAME }) == 0 then
+          return lhs -- not a codestral buffer: the key keeps its meaning
+        end
         if FALLS_THROUGH[name] and M.mode == 'ghost' and not ghost.visible(0) then
           return lhs
         end
