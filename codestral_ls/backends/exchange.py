@@ -147,12 +147,4 @@ def parse_event(data: str, route: Route) -> dict[str, Any]:
     if not (isinstance(code, int) and 400 <= code <= 599):
         detail = error_detail(data)
         raise ServerError(f"{route.display_name} at {where} failed mid-reply: {detail}", detail=detail)
-    return_error = map_http_error(
-        code,
-        {},
-        data,
-        host=route.endpoint,
-        key_source=route.keys.source,
-        backend=route.display_name,
-    )
-    raise return_error
+    raise map_http_error(code, {}, data, host=route.endpoint, key_source=route.keys.source, backend=route.display_name)
