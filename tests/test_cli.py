@@ -125,21 +125,32 @@ async def test_debug_logs_go_to_the_log_file_never_stdout_and_never_hold_the_key
         {"jsonrpc": "2.0", "id": 3, "method": "shutdown"},
         {"jsonrpc": "2.0", "method": "exit"},
     ]
-    stdin = b"".join(_frame(m) for m in messages)
-    code, out, err = await run(
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "codestral_ls",
         "--log-level",
         "DEBUG",
         "--log-file",
         str(log_file),
-        stdin=stdin,
-        env={"CODESTRAL_API_KEY": "env-key-abcdef98765"},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**SERVER_ENV, "CODESTRAL_API_KEY": "env-key-abcdef98765"},
     )
-    assert code == 0
-    # stdout holds nothing but LSP frames.
-    assert out.startswith("Content-Length:")
-    frames = parse_frames(out.encode())
-    assert [f.get("id") for f in frames if "id" in f] == [1, 2, 3]
+    assert process.stdin and process.stdout and process.stderr
+    process.stdin.write(b"".join(_frame(m) for m in messages[:-1]))
+    await process.stdin.drain()
+    out = b""
+    while b'"id": 3' not in out:  # the shutdown reply: everything before it was answered
+        out += await asyncio.wait_for(process.stdout.read(65536), 30)
+    process.stdin.write(_frame(messages[-1]))
+    await process.stdin.drain()
+    rest, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
+    frames = parse_frames(out + rest)
+    assert sorted(f["id"] for f in frames if "id" in f and "method" not in f) == [1, 2, 3]
     logged = log_file.read_text(encoding="utf-8")
     assert "inlineCompletion" in logged  # DEBUG really logged the traffic ...
     assert KEY not in logged and "env-key-abcdef98765" not in logged  # ... and no key
-    assert KEY not in out + err
+    assert KEY.encode() not in out + rest + err
