@@ -18,11 +18,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server-cmd", default=None, help="command that starts codestral-ls on stdio")
     parser.add_argument("--out", type=Path, default=None, help="directory for JSON results and the plot")
     parser.add_argument("--seed", type=int, default=7, help="seed for documents, sessions and timing")
+    parser.add_argument("--markdown", action="store_true", help="print tables as Markdown (for README figures)")
 
     latency = parser.add_argument_group("latency (codestral-ls bench)")
     latency.add_argument("--sizes", default="1000,10000,100000", help="document sizes in lines")
     latency.add_argument("--keystrokes", type=int, default=None,
                          help="measured keystrokes per size (default 1000; 300 with --quick)")
+    latency.add_argument("--gap-ms", type=float, default=10.0,
+                         help="pause between a reply and the next keystroke (default 10 ms)")
     latency.add_argument("--profile", choices=["instant", "realistic"], default="instant",
                          help="latency of the built-in fake backend for the overhead table")
     latency.add_argument("--no-demo", action="store_true", help="skip the streaming demo")

@@ -107,7 +107,7 @@ async def run_all(args: argparse.Namespace) -> int:
     nested = await asyncio.gather(*(session_runs(i, s) for i, s in enumerate(sessions)))
     runs = [run for group in nested for run in group]
     rows = [report.session_row(run.contender.label, run.session, run.result, run.ledger) for run in runs]
-    print(report.economy_tables(rows, [c.label for c in contenders]))
+    print(report.economy_tables(rows, [c.label for c in contenders], markdown=args.markdown))
     verdict = report.economy_verdict(rows, CODESTRAL.label, NAIVE.label, TABBY.label if tabby_cli else None)
     print(verdict)
     if tabby_note:

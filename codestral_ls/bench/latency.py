@@ -197,7 +197,9 @@ async def measure_size(lines: int, keystrokes: int, profile: LatencyProfile, arg
         for _ in range(warmup):
             await typer.keystroke()
         samples: list[Sample] = []
+        gap_s = max(0.0, getattr(args, "gap_ms", 10.0)) / 1000
         for _ in range(keystrokes):
+            await asyncio.sleep(gap_s)  # the server finishes its after-reply work, as between real keys
             sample, result = await typer.keystroke()
             samples.append(sample)
             if on_sample is not None:
@@ -282,13 +284,13 @@ async def run(args: argparse.Namespace) -> int:
                          [fmt(to_backend, 2), fmt(after, 2), fmt(floor, 2), share, fmt(r.open_ms, 0),
                           fmt(r.peak_mb, 1)]))
     print("all times in ms")
-    print(table(HEADERS, rows))
+    print(table(HEADERS, rows, args.markdown))
     through_rows = [_row(f"{r.lines:,} lines", r.through,
                          ["-", "-", "-", f"{sum(s.nonempty for s in r.through)}/{len(r.through)}", "-",
                           f"{sum(s.requests for s in r.through)} req"]) for r in results if r.through]
     if through_rows:
         print("\ntyping through a shown suggestion (automatic triggers; should need no backend request):")
-        print(table([*HEADERS[:-1], "backend"], through_rows))
+        print(table([*HEADERS[:-1], "backend"], through_rows, args.markdown))
     if not args.no_demo:
         await streaming_demo(args, log)
     verdict = _verdict(results)
