@@ -15,6 +15,7 @@ from .backends.exchange import Route, get_json
 from .backends.factory import ENV_KEYS
 from .backends.http import display_host
 from .backends.keys import KeyProvider
+from .backends.templates import CODESTRAL, template_for_model
 from .config import CODESTRAL_HOST, MISTRAL_HOST, Settings, resolve_mistral_credentials
 from .errors import AuthError, BackendError, ModelUnavailable, TransportError
 
@@ -241,13 +242,29 @@ async def _llamacpp(
             found = await _fetch(route, client, "/props")
         except BackendError:
             raise Skipped("/props is not available") from None
-        settings_ = found.get("default_generation_settings") or {} if isinstance(found, dict) else {}
-        path = found.get("model_path", "?") if isinstance(found, dict) else "?"
-        return f"{os.path.basename(str(path))}, context {settings_.get('n_ctx', '?')} tokens"
+        if not isinstance(found, dict):
+            raise Skipped("/props has an unknown shape")
+        generation = found.get("default_generation_settings") or {}
+        name = os.path.basename(str(found.get("model_path", "?")))
+        _check_family(name, settings)
+        return f"{name}, context {generation.get('n_ctx', '?')} tokens"
 
     return await report.step(f"reach llama-server at {display_host(endpoint)}", health) and (
         await report.step("loaded model", props)
     )
+
+
+def _check_family(served: str, settings: Settings) -> None:
+    """Fail when the loaded model's family needs another raw prompt than the one we would send."""
+    if settings.prompt_template:
+        return  # chosen by the user (or "infill"): their call
+    loaded = template_for_model(served)
+    ours = template_for_model(settings.model)
+    if loaded is not CODESTRAL and loaded is not ours:
+        raise StepFailed(
+            f"the server runs {served}, but prompts would use the {ours.name} FIM template",
+            f'set `promptTemplate` to "{loaded.name}" (or "infill" if its GGUF declares FIM tokens)',
+        )
 
 
 # ---- OpenAI-compatible ----------------------------------------------------------------------

@@ -192,3 +192,13 @@ async def test_mistral_unknown_model_lists_fim_models() -> None:
         code, text = await check(Settings(api_key=KEY, model="codestral-2099"), mocked)
     assert code == 1
     assert "model not found: codestral-2099" in text and "one of: codestral-2508" in text
+
+
+async def test_llamacpp_serving_another_family_needs_its_template(client: httpx.AsyncClient) -> None:
+    async with FakeLlamaCpp(alias="qwen2.5-coder-1.5b-q8_0.gguf", latency=FAST) as fake:
+        code, text = await check(Settings(backend="llamacpp", endpoint=fake.base_url), client)
+        assert code == 1
+        assert "runs qwen2.5-coder-1.5b-q8_0.gguf, but prompts would use the codestral FIM template" in text
+        assert 'fix: set `promptTemplate` to "qwen"' in text
+        code, text = await check(Settings(backend="llamacpp", endpoint=fake.base_url, prompt_template="qwen"), client)
+        assert code == 0, text
