@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .language import BRACKET_PAIRS, CLOSER_CHARS, CLOSING_BRACKETS
+from .language import BRACKET_PAIRS, CLOSER_CHARS, CLOSING_BRACKETS, code_part
 
 # How many prefix lines are read to learn which brackets are still open at the cursor.
 OPEN_WINDOW_LINES = 30
@@ -99,13 +99,16 @@ def trim_surplus_closers(text: str, stack: Sequence[str], quotes: str) -> str:
     return result
 
 
-def open_in_window(prefix_lines: Sequence[str], quotes: str) -> tuple[str, ...]:
-    """Brackets still open at the end of the last few prefix lines (strings skipped)."""
-    window = "\n".join(prefix_lines[-OPEN_WINDOW_LINES:])
-    return tuple(c for c in scan(window, (), quotes)[1] if c in BRACKET_PAIRS)
-
-
-def trim_unopened_closers(text: str, open_before: Sequence[str], quotes: str) -> str:
-    """Single-line text at the end of a line: drop trailing closers nothing in the prefix
-    window opened (the model closing brackets that do not exist)."""
-    return trim_surplus_closers(text, open_before, quotes)
+def close_only_what_is_open(text: str, prefix_lines: Sequence[str], line_prefix: str, language_id: str = "") -> str:
+    """One-line text at the end of a line: drop the closers at its end that nothing open
+    before the cursor (within the last OPEN_WINDOW_LINES lines, comments and strings
+    skipped) needs, e.g. `return max(a, b` + `))`."""
+    quotes = quote_chars(language_id)
+    body = text.rstrip(";, ")  # `));` ends with a statement terminator after its closers
+    if not body or body[-1] not in CLOSING_BRACKETS or scan(line_prefix + body, (), quotes)[0] == 0:
+        return text  # the cursor line balances by itself: the common case, decided cheaply
+    stack: tuple[str, ...] = ()
+    for line in prefix_lines[-OPEN_WINDOW_LINES:]:
+        # A quote left open at a line end is a stray apostrophe, not a string going on.
+        stack = tuple(c for c in scan(code_part(line, language_id), stack, quotes)[1] if c in BRACKET_PAIRS)
+    return trim_surplus_closers(body, scan(line_prefix, stack, quotes)[1], quotes) + text[len(body) :]

@@ -13,7 +13,7 @@ import attrs
 
 from ..context import FimContext
 from . import language as lang
-from .brackets import is_closers_only, replace_closers
+from .brackets import close_only_what_is_open, is_closers_only, replace_closers
 from .indentation import (
     detect_style,
     fix_first_line_indent,
@@ -226,7 +226,9 @@ class SuggestionFilter:
         replace = 0
         if is_closers_only(ctx.line_suffix):
             text, replace = replace_closers(text, ctx.line_prefix, ctx.line_suffix, facts.language_id)
-        elif ctx.line_suffix.strip() and "\n" not in text:
+        elif not ctx.line_suffix.strip() and "\n" not in text:
+            text = close_only_what_is_open(text, facts.prefix_lines, ctx.line_prefix, facts.language_id)
+        elif "\n" not in text:
             text = trim_suffix_overlap(text, ctx.line_prefix, ctx.line_suffix, facts.language_id)
         if not text.strip() or text.strip() == ctx.line_suffix[:replace].strip():
             return None

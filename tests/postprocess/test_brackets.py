@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codestral_ls.postprocess.brackets import (
+    close_only_what_is_open,
     is_closers_only,
     replace_closers,
     scan,
@@ -76,3 +77,20 @@ def test_trim_surplus_closers_keeps_what_is_needed() -> None:
     assert trim_surplus_closers("x))", ("(",), "\"'") == "x)"
     assert trim_surplus_closers("x)", ("(",), "\"'") == "x)"
     assert trim_surplus_closers("x", (), "\"'") == "x"
+
+
+@pytest.mark.parametrize(
+    ("prefix_lines", "line_prefix", "text", "kept"),
+    [
+        ([], "    return max(low, min(value, high", ")))", "))"),
+        ([], "  return items.reduce((sum, x) => sum + x, 0", "));", ");"),
+        (["    parser.add_argument(", '        "--limit",'], "        type=int", ")", ")"),
+        # A ')' in a comment above does not close the call opened before it.
+        (["x = compute(", "    a,  # see note :)"], "    b", ")", ")"),
+        ([], "x = 1", ")", ""),
+        ([], "print(x", ")", ")"),
+        ([], 'print("a(', '")', '")'),
+    ],
+)
+def test_close_only_what_is_open(prefix_lines: list[str], line_prefix: str, text: str, kept: str) -> None:
+    assert close_only_what_is_open(text, prefix_lines, line_prefix, "python") == kept
