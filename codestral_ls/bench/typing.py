@@ -248,5 +248,12 @@ def _cycle(pool: Sequence[Path], limit: int) -> Iterable[Path]:
 
 
 def _short_name(path: Path) -> str:
+    """`simulator/mistral.py` for the project's modules, `stdlib/json/encoder.py` for the standard library."""
     parts = path.parts
-    return "/".join(parts[-2:]) if parts[-2] in ("json", "codestral_ls", "backends", "postprocess") else parts[-1]
+    if "codestral_ls" in parts:
+        return "/".join(parts[len(parts) - parts[::-1].index("codestral_ls"):])
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    try:
+        return "stdlib/" + path.relative_to(stdlib).as_posix()
+    except ValueError:
+        return path.name
