@@ -149,6 +149,7 @@ def run_emacs(name: str, driver: str, tmp_path: Path, endpoint: FakeMistral) -> 
     proc = subprocess.run(
         [str(EMACS), "--batch", "-l", str(script)],
         env=env,
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=120,

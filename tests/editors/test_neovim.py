@@ -65,6 +65,7 @@ def run_script(name: str, tmp_path: Path, **env: str) -> subprocess.CompletedPro
     proc = subprocess.run(
         [NVIM, "--headless", "-u", "NONE", "-i", "NONE", "-l", str(SCRIPTS / f"{name}.lua")],
         env=full_env,
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=180,
@@ -91,6 +92,8 @@ def test_ghost_text_accept_contradict_and_health_against_the_real_server(tmp_pat
     run_script("test_server", tmp_path, CODESTRAL_TEST_ENDPOINT=endpoint.base_url, CODESTRAL_API_KEY=KEY)
     prompts = [r.body["prompt"] for r in endpoint.requests if isinstance(r.body, dict)]
     assert any(p.endswith('greeting = "') for p in prompts), prompts
+    # didShowCompletion reached the server: it prefetched the continuation as if accepted.
+    assert any(p.endswith('greeting = "héllo wörld ☕"') for p in prompts), prompts
     assert all(r.headers.get("authorization") == f"Bearer {KEY}" for r in endpoint.requests)
 
 
