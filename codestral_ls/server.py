@@ -8,7 +8,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Generator, Mapping
+from collections.abc import Coroutine, Generator, Mapping
 from typing import Any, BinaryIO
 
 import httpx
@@ -92,6 +92,9 @@ class CodestralServer(LanguageServer):
         self.encoding: Encoding = "utf-16"
         self.status = StatusTracker(self._publish_status)
         self._http: httpx.AsyncClient | None = None
+        self._http_timeout_ms = 0
+        self._retired_clients: list[httpx.AsyncClient] = []
+        self._background: set[asyncio.Task[None]] = set()
         self._pipeline: Pipeline | None = None
         self._pending_problems: list[str] = []
         self._client_pulls_configuration = False
@@ -119,8 +122,12 @@ class CodestralServer(LanguageServer):
     def _build_backend(self, settings: Settings) -> Backend:
         from .backends.factory import make_backend
 
-        if self._http is None:
-            self._http = make_http_client(settings.timeout_ms)
+        if self._http is None or self._http_timeout_ms != settings.timeout_ms:
+            # One long-lived client; a new one only when the timeout it was built with changes
+            # (the old one is closed once the pipeline has switched, see apply_settings).
+            if self._http is not None:
+                self._retired_clients.append(self._http)
+            self._http, self._http_timeout_ms = make_http_client(settings.timeout_ms), settings.timeout_ms
         return make_backend(settings, self._http, self.env)
 
     def apply_settings(self, raw: Mapping[str, Any] | None, *, announce: bool) -> None:
@@ -137,7 +144,19 @@ class CodestralServer(LanguageServer):
         self.settings = settings
         if self._pipeline is not None:
             pipeline, backend = self._pipeline, self._build_backend(settings)
-            asyncio.get_running_loop().create_task(pipeline.reconfigure(settings, backend))
+
+            async def switch() -> None:
+                await pipeline.reconfigure(settings, backend)
+                while self._retired_clients:
+                    await self._retired_clients.pop().aclose()
+
+            self.spawn(switch())
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` in the background, keeping a reference so it is not collected mid-way."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     # ---- talking to the user ------------------------------------------------------------------
 
@@ -176,7 +195,7 @@ class CodestralServer(LanguageServer):
                 if self._progress_token != token:
                     self.work_done_progress.end(token, types.WorkDoneProgressEnd())
 
-            asyncio.get_running_loop().create_task(begin())
+            self.spawn(begin())
         elif status.state != "fetching" and self._progress_token is not None:
             token, self._progress_token = self._progress_token, None
             if token in self.work_done_progress.tokens:
