@@ -88,6 +88,10 @@ def test_ghost_text_drawing_accepting_and_messages_against_a_scripted_server(tmp
     run_script("test_ghost", tmp_path)
 
 
+def test_native_mode_wiring_with_a_stubbed_neovim_0_12_api(tmp_path: Path) -> None:
+    run_script("test_native_stub", tmp_path)
+
+
 def test_ghost_text_accept_contradict_and_health_against_the_real_server(tmp_path: Path, endpoint: FakeMistral) -> None:
     run_script("test_server", tmp_path, CODESTRAL_TEST_ENDPOINT=endpoint.base_url, CODESTRAL_API_KEY=KEY)
     prompts = [r.body["prompt"] for r in endpoint.requests if isinstance(r.body, dict)]

@@ -108,7 +108,7 @@ local function attach(client, bufnr)
     ghost.attach(bufnr)
   elseif M.mode == 'native' then
     -- Neovim 0.12+: not testable here (0.11 is the newest Neovim the registries offer).
-    pcall(vim.lsp.inline_completion.enable, true, { bufnr = bufnr, client_id = client.id })
+    pcall(vim.lsp.inline_completion.enable, true, { bufnr = bufnr })
   elseif M.mode == 'menu' then
     menu.attach(client, bufnr, M.options.auto_trigger)
   end
