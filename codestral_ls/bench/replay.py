@@ -34,8 +34,9 @@ class Visible:
     text: str
     item: dict[str, Any]
     shown_at: float
-    fresh: bool  # straight from a reply (not shortened by typing through it)
-    edit: Edit | None  # the item's own edit, while `fresh`
+    edit: Edit | None  # the item's own edit, until the user types through part of it
+    lead: int = 0  # characters of the item's insertText before the cursor (a replaced line start)
+    consumed: int = 0  # characters of the suggestion the user has typed through
 
 
 @attrs.define
@@ -136,7 +137,8 @@ class Replay:
         visible = self.visible
         if visible is not None and inserted and visible.text.startswith(inserted) and len(visible.text) > len(inserted):
             # Typing through: the editor keeps showing the rest.
-            self.visible = Visible(visible.text[len(inserted):], visible.item, visible.shown_at, False, None)
+            self.visible = Visible(visible.text[len(inserted):], visible.item, visible.shown_at, None,
+                                   visible.lead, visible.consumed + len(inserted))
             self.visible_since = time.perf_counter()
             self.typing_through = True
         else:
@@ -174,7 +176,7 @@ class Replay:
         else:
             self.result.partial_accepts += 1
             insert_text = visible.item.get("insertText", "")
-            offset = len(insert_text) - len(visible.text) + len(accepted) if visible.fresh else len(accepted)
+            offset = visible.lead + visible.consumed + len(accepted)
             self.client.notify("textDocument/didPartiallyAcceptCompletion", {
                 "item": visible.item, "acceptedLength": units(insert_text[:offset], "utf-16")})
         self.visible = None
@@ -221,14 +223,14 @@ class Replay:
         if item is None:
             self.visible = None
             return
-        text, edit = self._item_text(item)
+        text, edit, lead = self._item_text(item)
         if not text:
             self.visible = None
             return
         self.result.nonempty_replies += 1
         if len(self.ledger.calls) == calls_before:
             self.result.served_without_backend += 1
-        self.visible = Visible(text, item, arrived, True, edit)
+        self.visible = Visible(text, item, arrived, edit, lead)
         if self.visible_since is None:
             self.visible_since = arrived
         if self.session.target.startswith(self.typed):
@@ -236,8 +238,9 @@ class Replay:
         if self.mode == "inline":
             self.client.notify("textDocument/didShowCompletion", {"item": item})
 
-    def _item_text(self, item: dict[str, Any]) -> tuple[str, Edit | None]:
-        """What the item adds at the cursor, and the edit that applies it."""
+    def _item_text(self, item: dict[str, Any]) -> tuple[str, Edit | None, int]:
+        """What the item adds at the cursor, the edit that applies it, and how much of its text
+        re-types what stands before the cursor."""
         text_edit = item.get("textEdit")
         if text_edit is not None:
             new_text, range_ = text_edit.get("newText", ""), text_edit.get("range") or text_edit.get("replace")
@@ -250,13 +253,14 @@ class Replay:
             start, end = self.editor.offset(range_["start"]), self.editor.offset(range_["end"])
         replaced_before = self.editor.text[start:cursor]
         if start > cursor or not new_text.startswith(replaced_before):
-            return "", None
+            return "", None, 0
         # Only suggestions that leave the text after the cursor alone (or re-type it) count.
         added = new_text[len(replaced_before):]
         after = self.editor.text[cursor:end]
         if after and not added.endswith(after):
-            return "", None
-        return (added[: len(added) - len(after)] if after else added), Edit(start, end, new_text)
+            return "", None, 0
+        text = added[: len(added) - len(after)] if after else added
+        return text, Edit(start, end, new_text), len(replaced_before)
 
 
 def _first_item(result: Any) -> dict[str, Any] | None:
