@@ -273,12 +273,12 @@ def _first_item(result: Any) -> dict[str, Any] | None:
     return items[0] if items and isinstance(items[0], dict) else None
 
 
-_WORD_END = re.compile(r"(?:\w\W|\n)")
+_WORD_END = re.compile(r"\w(?=\W)|\n")
 
 
 def _word_boundary_prefix(text: str) -> str:
     """`text` cut back to its last word end or line end (what a word / line accept would take)."""
     cut = 0
     for match in _WORD_END.finditer(text):
-        cut = match.start() + 1
+        cut = match.end()
     return text[:cut]
