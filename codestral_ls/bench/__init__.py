@@ -20,6 +20,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=7, help="seed for documents, sessions and timing")
     parser.add_argument("--markdown", action="store_true", help="print tables as Markdown (for README figures)")
 
+    fake = parser.add_argument_group("the fake backend's realistic latency (economy; latency with --profile realistic)")
+    fake.add_argument("--ttft-ms", default="150,600", help="min,max time to first token (log-normal, median ~280)")
+    fake.add_argument("--per-token-ms", type=float, default=12.0, help="time per streamed 4-character token")
+
     latency = parser.add_argument_group("latency (codestral-ls bench)")
     latency.add_argument("--sizes", default="1000,10000,100000", help="document sizes in lines")
     latency.add_argument("--keystrokes", type=int, default=None,
@@ -27,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     latency.add_argument("--gap-ms", type=float, default=10.0,
                          help="pause between a reply and the next keystroke (default 10 ms)")
     latency.add_argument("--profile", choices=["instant", "realistic"], default="instant",
-                         help="latency of the built-in fake backend for the overhead table")
+                         help="latency of the built-in fake backend for the overhead table "
+                              "(realistic: see --ttft-ms and --per-token-ms)")
     latency.add_argument("--no-demo", action="store_true", help="skip the streaming demo")
     latency.add_argument("--real", action="store_true",
                          help="also measure a real endpoint (costs money with Mistral: see the warning)")
@@ -42,8 +47,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     economy.add_argument("--chars", type=int, default=250, help="characters per session, about (default 250)")
     economy.add_argument("--jobs", type=int, default=2, help="sessions replayed at once (default 2)")
     economy.add_argument("--error-rate", type=float, default=0.1, help="share of deliberately wrong answers")
-    economy.add_argument("--ttft-ms", default="150,600", help="min,max time to first token (median ~280)")
-    economy.add_argument("--per-token-ms", type=float, default=12.0, help="time per streamed token")
     economy.add_argument("--no-tabby", action="store_true", help="skip tabby-agent")
     economy.add_argument("--no-install", action="store_true", help="do not npm-install tabby-agent")
     economy.add_argument("--tabby-dir", type=Path, default=None, help="where tabby-agent is / goes (npm prefix)")

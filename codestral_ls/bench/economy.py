@@ -20,18 +20,11 @@ import attrs
 from ..simulator.mistral import LatencyProfile
 from . import report
 from .contenders import CODESTRAL, NAIVE, TABBY, Contender, find_tabby, server_command, start_codestral, start_tabby
-from .fakes import REALISTIC, Ledger, TruthResponder
+from .fakes import Ledger, TruthResponder, latency_from
 from .replay import Replay, SessionResult
 from .typing import Session, pick_sessions, source_files
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
-
-
-def latency_from(args: argparse.Namespace) -> LatencyProfile:
-    low, high = (float(part) for part in str(args.ttft_ms).split(","))
-    median = max(low, min(high, REALISTIC.ttft_median_ms))
-    return attrs.evolve(REALISTIC, ttft_min_ms=low, ttft_max_ms=high, ttft_median_ms=median,
-                        per_token_ms=args.per_token_ms)
 
 
 def default_tabby_dir() -> Path:

@@ -31,6 +31,15 @@ REALISTIC = LatencyProfile(
     per_token_ms=12.0, chunk_chars=4,
 )
 WRONG_FALLBACK = "pass  # TODO"
+
+
+def latency_from(args: Any) -> LatencyProfile:
+    """REALISTIC with `--ttft-ms MIN,MAX` and `--per-token-ms` applied."""
+    low, high = (float(part) for part in str(args.ttft_ms).split(","))
+    median = max(low, min(high, REALISTIC.ttft_median_ms))
+    return attrs.evolve(REALISTIC, ttft_min_ms=low, ttft_max_ms=high, ttft_median_ms=median,
+                        per_token_ms=args.per_token_ms)
+
 CHARS_PER_TOKEN = 4  # as the fake Mistral's `usage` counts prompt tokens
 
 

@@ -23,7 +23,7 @@ import attrs
 
 from ..simulator.mistral import LatencyProfile
 from .contenders import FAKE_KEY, close_log, open_log, server_command, wait_ready
-from .fakes import REALISTIC, TimedFakeMistral
+from .fakes import REALISTIC, TimedFakeMistral, latency_from
 from .lsp_client import LspClient
 from .stats import fmt, p50_p95_p99, table
 
@@ -262,7 +262,7 @@ async def run(args: argparse.Namespace) -> int:
     out = args.out or Path("benchmarks/out")
     out.mkdir(parents=True, exist_ok=True)
     log = out / "latency-server.log"
-    profile = REALISTIC if args.profile == "realistic" else LatencyProfile.instant()
+    profile = latency_from(args) if args.profile == "realistic" else LatencyProfile.instant()
     print(f"codestral-ls keystroke-to-reply latency: {keystrokes} keystrokes per document, "
           f"{args.profile} fake backend on loopback (no key, no network)\n"
           "each keystroke = didChange(1 char) + inlineCompletion(triggerKind Invoked); server = reply - backend;\n"
