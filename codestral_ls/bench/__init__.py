@@ -14,6 +14,12 @@ from pathlib import Path
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("suite", nargs="?", choices=["latency", "economy"], default="latency",
                         help="latency (default) or economy")
+    add_common_arguments(parser)
+    add_latency_arguments(parser)
+    add_economy_arguments(parser)
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="a short run for a first look (~30 s)")
     parser.add_argument("--server-cmd", default=None, help="command that starts codestral-ls on stdio")
     parser.add_argument("--out", type=Path, default=None, help="directory for JSON results and the plot")
@@ -24,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     fake.add_argument("--ttft-ms", default="150,600", help="min,max time to first token (log-normal, median ~280)")
     fake.add_argument("--per-token-ms", type=float, default=12.0, help="time per streamed 4-character token")
 
+
+def add_latency_arguments(parser: argparse.ArgumentParser) -> None:
     latency = parser.add_argument_group("latency (codestral-ls bench)")
     latency.add_argument("--sizes", default="1000,10000,100000", help="document sizes in lines")
     latency.add_argument("--keystrokes", type=int, default=None,
@@ -42,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     latency.add_argument("--real-model", default=None, help="model for the real endpoint")
     latency.add_argument("--real-requests", type=int, default=10, help="requests to the real endpoint (max 50)")
 
+
+
+def add_economy_arguments(parser: argparse.ArgumentParser) -> None:
     economy = parser.add_argument_group("economy (codestral-ls bench economy / benchmarks/economy.py)")
     economy.add_argument("--sessions", type=int, default=None, help="typing sessions (default 6; 2 with --quick)")
     economy.add_argument("--chars", type=int, default=250, help="characters per session, about (default 250)")

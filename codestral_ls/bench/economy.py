@@ -116,9 +116,9 @@ async def run_all(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from . import add_arguments
+    from . import add_common_arguments, add_economy_arguments
 
-    parser = argparse.ArgumentParser(prog="economy", description=__doc__)
-    add_arguments(parser)
-    args = parser.parse_args(["economy", *(sys.argv[1:] if argv is None else argv)])
-    return asyncio.run(run_all(args))
+    parser = argparse.ArgumentParser(prog="benchmarks/economy.py", description=__doc__)
+    add_common_arguments(parser)
+    add_economy_arguments(parser)
+    return asyncio.run(run_all(parser.parse_args(argv)))
