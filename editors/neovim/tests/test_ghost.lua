@@ -21,6 +21,9 @@ H.lua([[require('codestral').setup({ cmd = ... })]], { python, H.tests_dir .. '/
 H.lua([[vim.cmd.edit(vim.fn.tempname() .. '.py')]])
 H.wait_status('ready')
 H.eq('Codestral: ready', H.lua('return require("codestral").statusline()'), 'statusline')
+local status_lines = H.lua('return require("codestral").status_lines()')
+H.eq('codestral: enabled, mode ghost', status_lines[1], ':CodestralStatus first line')
+H.truthy(status_lines[2]:match('^client %d+: ready — fake server ready$'), ':CodestralStatus client line: ' .. tostring(status_lines[2]))
 H.eq('utf-8', H.lua('return vim.lsp.get_clients({ name = "codestral_ls" })[1].offset_encoding'), 'negotiated encoding')
 
 -- 1. Typing in insert mode shows the suggestion as an inline extmark at the cursor.
