@@ -8,7 +8,7 @@ from typing import Any
 from lsprotocol import types
 
 from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
-from support.lsp_session import API_KEY, Session
+from support.lsp_session import API_KEY, Session, until
 
 URI = "file:///work/project/shapes.py"
 
@@ -51,8 +51,7 @@ async def test_shown_suggestion_prefetches_the_next_one_so_accepting_costs_no_wa
     session.client.protocol.notify(
         "textDocument/didShowCompletion", {"item": session.client.protocol._converter.unstructure(item)}
     )
-    await asyncio.sleep(0.3)
-    assert len(session.fake.requests) == 2, "showing the item prefetches the state as if accepted"
+    await until(lambda: len(session.fake.requests) == 2 and session.fake.requests[-1].completed)
     assert session.fake.requests[-1].body["prompt"].endswith("w = int(self.width)")
     # Accept: the editor inserts the text, runs the item's command and asks again.
     session.change(URI, 2, (2, 8), (2, 8), item.insert_text)

@@ -180,7 +180,14 @@ async def test_settings_change_through_did_change_configuration(start_session: A
     session.client.workspace_did_change_configuration(
         types.DidChangeConfigurationParams(settings={"codestral": {"model": "codestral-2501", "maxTokens": 64}})
     )
-    await asyncio.sleep(0.2)
-    await session.inline(URI, 3, 4)
+    # The switch is asynchronous: ask until the new settings are in force.
+    async def model_sent() -> str:
+        await session.inline(URI, 3, 4)
+        return str(session.fake.requests[-1].body["model"])
+
+    for _ in range(50):
+        if await model_sent() == "codestral-2501":
+            break
+        await asyncio.sleep(0.1)
     body = session.fake.requests[-1].body
     assert body["model"] == "codestral-2501" and body["max_tokens"] == 64

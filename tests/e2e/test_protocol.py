@@ -10,7 +10,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from support.lsp_session import SERVER_ENV, Session
+from support.lsp_session import SERVER_ENV, Session, until
 
 URI = "file:///work/project/app.py"
 
@@ -20,7 +20,7 @@ async def test_status_goes_ready_fetching_ready(start_session: Any) -> None:
     session.open(URI, "def f():\n    \n")
     session.fake.responder = lambda body: "return 1"
     await session.inline(URI, 1, 4)
-    await asyncio.sleep(0.1)
+    await until(lambda: session.statuses[-1]["state"] == "ready")
     states = [s["state"] for s in session.statuses]
     assert states[0] == "ready"
     assert "fetching" in states and states[-1] == "ready"
