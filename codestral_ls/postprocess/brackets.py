@@ -88,10 +88,11 @@ def _best_replace(text: str, line_suffix: str, before: tuple[str, ...], wanted: 
     return None
 
 
-def trim_surplus_closers(text: str, stack: Sequence[str], quotes: str) -> str:
-    """Drop closing brackets at the end of `text` that match nothing open before them."""
+def trim_surplus_closers(text: str, stack: Sequence[str], quotes: str, kinds: str = ")]}") -> str:
+    """Drop closing brackets (of `kinds`) at the end of `text` that match nothing open
+    before them."""
     result = text
-    while result and result[-1] in CLOSING_BRACKETS and scan(result, stack, quotes)[0] > 0:
+    while result and result[-1] in kinds and scan(result, stack, quotes)[0] > 0:
         shorter = result[:-1]
         if scan(shorter, stack, quotes)[0] >= scan(result, stack, quotes)[0]:
             break
@@ -105,10 +106,11 @@ def close_only_what_is_open(text: str, prefix_lines: Sequence[str], line_prefix:
     skipped) needs, e.g. `return max(a, b` + `))`."""
     quotes = quote_chars(language_id)
     body = text.rstrip(";, ")  # `));` ends with a statement terminator after its closers
-    if not body or body[-1] not in CLOSING_BRACKETS or scan(line_prefix + body, (), quotes)[0] == 0:
+    if not body or body[-1] not in ")]" or scan(line_prefix + body, (), quotes)[0] == 0:
         return text  # the cursor line balances by itself: the common case, decided cheaply
     stack: tuple[str, ...] = ()
     for line in prefix_lines[-OPEN_WINDOW_LINES:]:
         # A quote left open at a line end is a stray apostrophe, not a string going on.
         stack = tuple(c for c in scan(code_part(line, language_id), stack, quotes)[1] if c in BRACKET_PAIRS)
-    return trim_surplus_closers(body, scan(line_prefix, stack, quotes)[1], quotes) + text[len(body) :]
+    # Only `)` and `]`: expressions fit in the window, blocks (`}`) may open far above it.
+    return trim_surplus_closers(body, scan(line_prefix, stack, quotes)[1], quotes, ")]") + text[len(body) :]

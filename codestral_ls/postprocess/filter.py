@@ -72,6 +72,8 @@ class _Facts:
                 self.language_id = lang.fence_language(ctx.prefix)
         sample = [*self.prefix_lines, ctx.line_prefix, *self.suffix_lines[:20]]
         self.style = detect_style(sample, self.language_id)
+        # Prose inside a docstring: code's block rules do not apply to it.
+        self.in_docstring = ctx.language_id == "python" and lang.in_triple_quoted_string(ctx.prefix)
         previous = next((line for line in reversed(self.prefix_lines) if line.strip()), "")
         self.previous_indent = indent_width(previous)
         self.next_indent = indent_width(self.upcoming[0]) if self.upcoming else 0
@@ -191,6 +193,8 @@ class SuggestionFilter:
                 return Stop("markdown", kept)
             if not facts.in_fence:
                 return None
+        if facts.in_docstring:
+            return None
         if self._tracker is None:
             self._tracker = ScopeTracker(facts.scope(self.ctx, lines[0]), lines[0])
         kept = self._tracker.check(lines, index)
@@ -218,7 +222,7 @@ class SuggestionFilter:
             lines[0], ctx.line_prefix, facts.previous_indent, facts.next_indent, facts.style.unit
         )
         base = indent_width(ctx.line_prefix + lines[0])
-        lines = normalize(lines, facts.style, base)
+        lines = normalize(lines, facts.style, base, rescale=not facts.in_docstring)
         lines = strip_trailing(lines, keep_last=bool(ctx.line_suffix.strip()))
         text = "\n".join(lines)
         if facts.language_id in ("json", "jsonc") and not ctx.line_suffix.strip():

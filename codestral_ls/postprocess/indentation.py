@@ -33,6 +33,9 @@ class IndentStyle:
     unit: int = 4
     # Whether the document showed enough indented lines for `unit` to be trusted.
     confident: bool = False
+    # Tabs and spaces both in real use (GNU style: spaces below 8 columns, tabs above, or
+    # tabs then spaces for alignment): leave the suggestion's whitespace as the model wrote it.
+    mixed: bool = False
 
 
 def leading(line: str) -> str:
@@ -62,18 +65,23 @@ def detect_style(lines: Sequence[str], language_id: str = "") -> IndentStyle:
         ws = leading(line)
         if ws.startswith("\t"):
             tab_lines += 1
-        elif ws:
+        elif ws and not line.lstrip().startswith("*"):  # ` * ` block-comment lines say nothing
             space_lines += 1
         current = width(ws)
         if current > previous and "\t" not in ws:
             deltas[current - previous] += 1
         previous = current
     default_unit = _LANGUAGE_UNITS.get(language_id, 4)
+    if tab_lines and space_lines:
+        return IndentStyle(use_tabs=tab_lines > space_lines, unit=default_unit, mixed=True)
     if tab_lines > space_lines:
         return IndentStyle(use_tabs=True, unit=TAB_WIDTH, confident=True)
     if not deltas:
         return IndentStyle(unit=default_unit)
-    unit = min(d for d, _ in deltas.most_common(2) if d in (2, 3, 4, 8) or d == min(deltas))
+    levels = [d for d, _ in deltas.most_common() if d in (2, 4, 8, 3)]
+    if not levels:
+        return IndentStyle(unit=default_unit)  # only alignment (1, 5, 17...): no level seen
+    unit = levels[0]
     confident = space_lines >= 3 and all(d % unit == 0 for d in deltas)
     return IndentStyle(unit=unit, confident=confident)
 
@@ -88,27 +96,30 @@ def _space_unit(widths: Sequence[int]) -> int:
     return TAB_WIDTH if unit % TAB_WIDTH == 0 else unit
 
 
-def normalize(lines: list[str], style: IndentStyle, base: int) -> list[str]:
+def normalize(lines: list[str], style: IndentStyle, base: int, rescale: bool = True) -> list[str]:
     """Re-indent lines 1.. of a suggestion in the document's style (line 0 continues the
-    cursor line and is left alone). `base` is the cursor line's indentation in columns."""
+    cursor line and is left alone). `base` is the cursor line's indentation in columns.
+    `rescale=False` (prose, e.g. a docstring) keeps the widths and only fixes tabs/spaces."""
     body = [(i, leading(line)) for i, line in enumerate(lines) if i > 0 and line.strip()]
-    if not body:
+    if not body or style.mixed:
         return lines
     result = list(lines)
     if style.use_tabs:
-        spaced = [ws for _, ws in body if " " in ws]
-        if not spaced:
+        # Only lines indented with spaces alone; tabs then spaces is alignment, kept as is.
+        spaced = [(i, ws) for i, ws in body if "\t" not in ws]
+        unit = _space_unit([width(ws) for _, ws in spaced])
+        if not spaced or unit not in (2, 4, 8):
             return result
-        unit = _space_unit([width(ws) for ws in spaced])
-        for i, ws in body:
+        for i, ws in spaced:
             levels, rest = divmod(width(ws), unit)
             result[i] = "\t" * levels + " " * rest + lines[i][len(ws) :]
         return result
-    if any("\t" in ws for _, ws in body):
-        for i, ws in body:
-            result[i] = " " * (ws.count("\t") * style.unit + ws.count(" ")) + lines[i][len(ws) :]
+    tabbed = [(i, ws) for i, ws in body if ws and not ws.strip("\t")]  # tabs alone, not tab+space
+    if tabbed:
+        for i, ws in tabbed:
+            result[i] = " " * (len(ws) * style.unit) + lines[i][len(ws) :]
         body = [(i, leading(result[i])) for i, _ in body]
-    if not style.confident:
+    if not style.confident or not rescale:
         return result
     offsets = [width(ws) - base for _, ws in body]
     nonzero = [abs(o) for o in offsets if o]
@@ -116,7 +127,8 @@ def normalize(lines: list[str], style: IndentStyle, base: int) -> list[str]:
         return result
     out_unit = _space_unit(nonzero)
     odd = [o for o in nonzero if o % style.unit]
-    if out_unit < style.unit and style.unit % out_unit == 0 and odd:
+    # A unit of 1 is alignment (hanging indents), not a level: only rescale real levels.
+    if 2 <= out_unit < style.unit and style.unit % out_unit == 0 and odd:
         for (i, ws), offset in zip(body, offsets, strict=True):
             new = max(0, base + offset // out_unit * style.unit)
             result[i] = " " * new + result[i][len(ws) :]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 # Lines shorter than this must match exactly; longer ones may differ by under 10%.
@@ -10,6 +11,7 @@ FUZZY_MIN_CHARS = 16
 # so a lone `}` or `end` two lines down never stops a suggestion.
 FAR_LINE_MIN_CHARS = 12
 LOOKAHEAD_LINES = 3
+_WORD = re.compile(r"\w*")
 
 
 def upcoming_lines(suffix: str) -> list[str]:
@@ -59,12 +61,28 @@ def edit_distance_within(a: str, b: str, limit: int) -> bool:
     return previous[len(b)] <= limit
 
 
+def _differing_middles(a: str, b: str) -> tuple[str, str]:
+    start = 0
+    while start < len(a) and start < len(b) and a[start] == b[start]:
+        start += 1
+    end_a, end_b = len(a), len(b)
+    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
+        end_a -= 1
+        end_b -= 1
+    return a[start:end_a], b[start:end_b]
+
+
 def near_duplicate(line: str, other: str) -> bool:
-    """Equal, or (both long enough) within 10% edit distance of the longer one."""
+    """Equal, or (both long enough) within 10% edit distance of the longer one, unless they
+    differ only in one name or number: `fmt(p(50))` above `fmt(p(95))` is a sibling line the
+    user wants, not the one below reproduced."""
     if line == other:
         return True
     longest = max(len(line.strip()), len(other.strip()))
     if min(len(line.strip()), len(other.strip())) < FUZZY_MIN_CHARS:
+        return False
+    mine, theirs = _differing_middles(line, other)
+    if _WORD.fullmatch(mine) and _WORD.fullmatch(theirs):
         return False
     return edit_distance_within(line, other, (longest - 1) // 10)
 

@@ -21,6 +21,11 @@ ECHO_MIN_LINES = 3
 # a looping model goes on until its token budget, far past eight).
 _INLINE_LOOP = re.compile(r"(\S.{3,29}?)\1{7,}")
 _LETTERS = re.compile(r"[A-Za-z]")
+# Headers whose duplicate is never wanted: definitions (a repeated `try:` or `if` is common code).
+_DEFINITION = re.compile(
+    r"^\s*(export\s+|pub(\(\w+\))?\s+|public\s+|private\s+|protected\s+|static\s+|async\s+)*"
+    r"(def|class|fn|func|function|struct|enum|interface|impl|trait|module|type|record)\b"
+)
 
 
 def repeated_line(lines: Sequence[str], index: int) -> int | None:
@@ -82,23 +87,25 @@ def echoed_block(
 ) -> int | None:
     """The newest ECHO_MIN_LINES lines repeat, header first, a block found above the cursor:
     cut before the header. `lines[0]` is the whole cursor line. The header must open a block
-    (`def f():`, `fn f() {`): statements that merely resemble the ones above are not echoes."""
+    and be a definition (`def f():`, `fn f() {`): a `try:` or `if` block like one above is
+    ordinary code, a second identical definition never is."""
     first = index + 1 - ECHO_MIN_LINES
     if first < 0:
         return None
     run = [line.rstrip() for line in lines[first : index + 1]]
     if not all(line.strip() for line in run) or indent_width(run[0]) > base:
         return None
-    if not opens_block(run[0], language_id):
+    if not opens_block(run[0], language_id) or not _DEFINITION.search(run[0]):
         return None
     if first == 0 and not run[0].strip():
         return None
+    # Compare with the block right above: the last definition at the header's level. The same
+    # method in another class further up is legitimate duplication.
     window = prefix_lines[-ECHO_WINDOW_LINES:]
-    header = run[0]
-    for position, candidate in enumerate(window[: len(window) - ECHO_MIN_LINES + 1]):
-        if candidate.rstrip() != header:
-            continue
-        following = [line.rstrip() for line in window[position : position + ECHO_MIN_LINES]]
-        if following == run:
-            return first
+    level = indent_width(run[0])
+    for position in range(len(window) - 1, -1, -1):
+        candidate = window[position]
+        if candidate.strip() and indent_width(candidate) == level and _DEFINITION.search(candidate):
+            following = [line.rstrip() for line in window[position : position + ECHO_MIN_LINES]]
+            return first if following == run else None
     return None

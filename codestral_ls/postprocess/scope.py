@@ -51,6 +51,8 @@ class ScopeTracker:
     def __init__(self, scope: Scope, first_line: str) -> None:
         self.scope = scope
         self.depth = max(0, depth_change(first_line, scope.language_id))
+        # Whether a suggestion line at the cursor's level opened a block (`try:` on line 0).
+        self.opened_at_base = lang.opens_block(first_line, scope.language_id)
 
     def check(self, lines: list[str], index: int) -> int | None:
         line = lines[index]
@@ -65,12 +67,17 @@ class ScopeTracker:
         closer = lang.is_closer_line(stripped, language_id)
         if indent > scope.base:
             return None
+        if indent == scope.base and lang.opens_block(line, language_id):
+            self.opened_at_base = True
         if indent == scope.base and lang.is_list_item(stripped, language_id):
             return None
         if lang.is_continuation_line(stripped, language_id) and indent == scope.base:
-            return None if scope.opened or language_id not in lang.INDENT_LANGUAGES else index
+            # `except:` continues a `try:` the suggestion (or the cursor line) opened at base.
+            continues = scope.opened or self.opened_at_base or language_id not in lang.INDENT_LANGUAGES
+            self.opened_at_base = self.opened_at_base or lang.opens_block(line, language_id)
+            return None if continues else index
         if closer and depth_before > 0:
-            if scope.opened and self.depth <= 0:
+            if scope.opened and self.depth <= 0 and not lang.opens_block(line, language_id):
                 # The block the cursor line opened is complete here.
                 return index if scope.closer_below else index + 1
             return None

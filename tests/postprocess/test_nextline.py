@@ -39,7 +39,12 @@ def test_edit_distance_within(a: str, b: str, limit: int, within: bool) -> None:
         ("    x += 1", "    y += 1", False),
         # 2 edits in 20 characters is 10%: not under it.
         ("total_a = compute(a)", "total_b = compute(b)", False),
-        ("    self.assertEqual(result, 42)", "    self.assertEqual(result, 43)", True),
+        # Differing in one number or name only: a sibling line, not the next one reproduced.
+        ("    self.assertEqual(result, 42)", "    self.assertEqual(result, 43)", False),
+        ("    fmt(percentile(pauses, 50), 0),", "    fmt(percentile(pauses, 95), 0),", False),
+        # Differing in spacing or punctuation: the same line.
+        ("    self.assertEqual(result,42)", "    self.assertEqual(result, 42)", True),
+        ("    return {'name': name, 'id': ident}", "    return {\"name\": name, 'id': ident}", True),
         ("}", "}", True),
     ],
 )

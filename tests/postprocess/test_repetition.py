@@ -74,8 +74,8 @@ PREFIX = ["def first(items):", "    for item in items:", "        return item", 
         # The header deeper than the cursor's level is not the start of a block here.
         (["    for item in items:", "        return item", "    return None"], 0, None),
         (["def first(items):", "    for item in items:"], 0, None),
-        # The same loop echoed inside a body at its own level: an echo too.
-        (["    for item in items:", "        return item", "    return None"], 4, 0),
+        # A loop like one above is ordinary code: only a repeated definition is an echo.
+        (["    for item in items:", "        return item", "    return None"], 4, None),
     ],
 )
 def test_echoed_block(lines: list[str], base: int, kept: int | None) -> None:
