@@ -108,6 +108,10 @@ def close_only_what_is_open(text: str, prefix_lines: Sequence[str], line_prefix:
     body = text.rstrip(";, ")  # `));` ends with a statement terminator after its closers
     if not body or body[-1] not in ")]" or scan(line_prefix + body, (), quotes)[0] == 0:
         return text  # the cursor line balances by itself: the common case, decided cheaply
+    if not any(c in BRACKET_PAIRS for c in scan(line_prefix, (), quotes)[1]):
+        # The cursor line opens nothing: its closers end a construct begun further up (a
+        # call's last argument, `});` after a long callback), which the window may not reach.
+        return text
     stack: tuple[str, ...] = ()
     for line in prefix_lines[-OPEN_WINDOW_LINES:]:
         # A quote left open at a line end is a stray apostrophe, not a string going on.

@@ -223,7 +223,9 @@ class SuggestionFilter:
         )
         base = indent_width(ctx.line_prefix + lines[0])
         lines = normalize(lines, facts.style, base, rescale=not facts.in_docstring)
-        lines = strip_trailing(lines, keep_last=bool(ctx.line_suffix.strip()))
+        lines = strip_trailing(
+            lines, keep_last=bool(ctx.line_suffix.strip()), keep_spaces=ctx.language_id == "markdown"
+        )
         text = "\n".join(lines)
         if facts.language_id in ("json", "jsonc") and not ctx.line_suffix.strip():
             text = lang.fix_json_commas(text, facts.upcoming[0] if facts.upcoming else "")

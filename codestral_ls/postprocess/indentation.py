@@ -146,10 +146,14 @@ def fix_first_line_indent(first: str, line_prefix: str, previous_indent: int, ne
     return first
 
 
-def strip_trailing(lines: list[str], keep_last: bool) -> list[str]:
+def strip_trailing(lines: list[str], keep_last: bool, keep_spaces: bool = False) -> list[str]:
     """Remove trailing whitespace from every line (the last too unless `keep_last`), and
-    blank lines at the end."""
-    result = [line.rstrip() for line in lines[:-1]]
+    blank lines at the end. `keep_spaces` (Markdown, where two trailing spaces break a line)
+    only empties whitespace-only lines."""
+    if keep_spaces:
+        result = [line if line.strip() else "" for line in lines[:-1]]
+    else:
+        result = [line.rstrip() for line in lines[:-1]]
     result.append(lines[-1] if keep_last else lines[-1].rstrip())
     if not keep_last:
         while len(result) > 1 and not result[-1]:

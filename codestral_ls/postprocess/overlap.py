@@ -12,6 +12,8 @@ MIN_LINE_OVERLAP = 3
 # An echo reaching back over line ends must cover this much code when it does not start at
 # the beginning of a prefix line.
 MIN_MULTILINE_OVERLAP = 8
+# A single line echoed from above must be this long unless it opens a block.
+MIN_ECHOED_LINE = 20
 
 
 def _word(char: str) -> bool:
@@ -46,7 +48,15 @@ def _acceptable(overlap: str, tail: str, start: int) -> bool:
         at_line_start = before == "\n" or not tail[:start].rsplit("\n", 1)[-1].strip()
         if not at_line_start:
             return False
-        return before == "\n" or len(overlap.strip()) >= MIN_MULTILINE_OVERLAP
+        if len(overlap.strip()) < MIN_MULTILINE_OVERLAP:
+            return False  # short lines (`---`, `}`, `*/`) recur everywhere
+        echoed = [line for line in overlap.split("\n") if line.strip()]
+        if len(echoed) >= 2:
+            return True
+        # One line echoed: a header the model restates (`def f(a):`), or a long line; not a
+        # closer such as `{% endif %}` or `</div>`, which nests legitimately.
+        line = echoed[0].strip()
+        return line[-1] in ":{([" or len(line) >= MIN_ECHOED_LINE
     return len(overlap) >= MIN_LINE_OVERLAP
 
 

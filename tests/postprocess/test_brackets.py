@@ -87,7 +87,9 @@ def test_trim_surplus_closers_keeps_what_is_needed() -> None:
         (["    parser.add_argument(", '        "--limit",'], "        type=int", ")", ")"),
         # A ')' in a comment above does not close the call opened before it.
         (["x = compute(", "    a,  # see note :)"], "    b", ")", ")"),
-        ([], "x = 1", ")", ""),
+        # The cursor line opens nothing: the closer may end a construct begun far above.
+        ([], "x = 1", ")", ")"),
+        ([], "", "});", "});"),
         ([], "print(x", ")", ")"),
         ([], 'print("a(', '")', '")'),
     ],

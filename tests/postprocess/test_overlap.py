@@ -15,7 +15,14 @@ from codestral_ls.postprocess.overlap import prefix_overlap, trim_suffix_overlap
         ("        self.", "self.count += 1", len("self.")),
         # Echo of whole previous line plus indentation, starting at a line start.
         ("def f(a):\n    ", "def f(a):\n    return a", len("def f(a):\n    ")),
-        ("items = [\n  { id: 1 },\n  ", "{ id: 1 },\n  { id: 2 },", len("{ id: 1 },\n  ")),
+        (
+            "routes = [\n  { path: '/', component: Home },\n  ",
+            "{ path: '/', component: Home },\n  { path: '/about' },",
+            len("{ path: '/', component: Home },\n  "),
+        ),
+        # A short line repeated may be legitimate data or a nested closer.
+        ("items = [\n  { id: 1 },\n  ", "{ id: 1 },\n  { id: 2 },", 0),
+        ("{% if a %}{% if b %}\n{% endif %}\n", "{% endif %}\n</div>", 0),
         # Too short to be more than a coincidence.
         ("x = x", "x + 1", 0),
         ("a = ", "= 5", 0),
