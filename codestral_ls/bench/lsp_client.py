@@ -68,6 +68,7 @@ class LspClient:
         self._request_handlers: dict[str, RequestHandler] = {}
         self.notifications: list[tuple[str, Any, float]] = []
         self.keep_notifications = True
+        self.notification_count = 0
         self.process: asyncio.subprocess.Process | None = None
         self._read_task = asyncio.ensure_future(self._read_loop())
         self.closed = asyncio.Event()
@@ -185,6 +186,7 @@ class LspClient:
             result = handler(params) if handler is not None else None
             self._write({"jsonrpc": "2.0", "id": message["id"], "result": result})
             return
+        self.notification_count += 1
         if self.keep_notifications:
             self.notifications.append((method, params, arrived))
         for callback in self._notification_handlers.get(method, ()):
