@@ -112,33 +112,43 @@ def _logs(root: Path, limit: int = 6000) -> str:
     return "\n".join(parts)
 
 
-def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, fake_codestral: FakeMistral) -> None:
-    env = _setup()
-    vsix = tmp_path / "codestral-ls.vsix"
+@pytest.fixture(scope="module")
+def vsix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The extension, built and packaged by the repo's own script, once per module."""
+    _setup()
+    path = tmp_path_factory.mktemp("vsix") / "codestral-ls.vsix"
     subprocess.run(
-        ["sh", str(EXTENSION / "scripts" / "package.sh"), str(vsix)],
+        ["sh", str(EXTENSION / "scripts" / "package.sh"), str(path)],
         check=True,
         capture_output=True,
         timeout=300,
     )
+    return path
 
+
+def _session(
+    tmp_path: Path,
+    vsix: Path,
+    settings: dict[str, Any],
+    files: dict[str, str],
+    driver_config: dict[str, Any],
+    extra_env: dict[str, str],
+) -> tuple[dict[str, Any], str]:
+    """Install the .vsix into a fresh code-server, open `files` as a folder, run run.mjs.
+
+    Returns run.mjs's report and, for assertion messages, the report plus the logs.
+    """
+    env = _setup()
     home, data, extensions = tmp_path / "home", tmp_path / "data", tmp_path / "extensions"
     workspace = tmp_path / "ws"
     for directory in (home, data / "User", data / "Machine", extensions, workspace):
         directory.mkdir(parents=True)
-    (workspace / "add.py").write_text("")
-    (workspace / "notes.md").write_text("")
-    settings = {
-        **EDITOR_SETTINGS,
-        "codestral.endpoint": fake_codestral.base_url,
-        # The repo's own server: a Python runs `python -m codestral_ls`.
-        "codestral.serverPath": sys.executable,
-        "codestral.trace.server": "messages",
-        "codestral.languages": {"markdown": False},
-    }
-    # serverPath and endpoint are machine-scoped: code-server reads them from Machine/.
+    for name, text in files.items():
+        (workspace / name).write_text(text)
+    # serverPath and endpoint are machine-scoped, and code-server is a remote window: it reads
+    # them from Machine/ only (checked: in User/ alone the server is "missing").
     for scope in ("User", "Machine"):
-        (data / scope / "settings.json").write_text(json.dumps(settings, indent=2))
+        (data / scope / "settings.json").write_text(json.dumps({**EDITOR_SETTINGS, **settings}, indent=2))
 
     process_env = {
         key: value
@@ -151,9 +161,7 @@ def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, fake_codes
         XDG_DATA_HOME=str(home / ".local" / "share"),
         XDG_CACHE_HOME=str(home / ".cache"),
         PYTHONPATH=str(REPO),
-        # The server starts with the right key from the environment; the wrong one comes later
-        # from SecretStorage, which wins.
-        CODESTRAL_API_KEY=GOOD_KEY,
+        **extra_env,
     )
     code_server = [env["node24"], env["codeServer"], "--user-data-dir", str(data)]
     code_server += ["--extensions-dir", str(extensions)]
@@ -167,69 +175,102 @@ def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, fake_codes
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log = (data / "code-server.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            *code_server,
-            "--auth",
-            "none",
-            "--bind-addr",
-            f"127.0.0.1:{port}",
-            "--disable-telemetry",
-            "--disable-update-check",
-            "--disable-workspace-trust",
-            str(workspace),
-        ],
-        env=process_env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # it spawns an extension host and our server: stop the group
-    )
-    try:
-        _wait_healthy(url, proc)
-        config = {
-            "url": f"{url}/?folder={workspace}",
-            "playwrightCore": env["playwrightCore"],
-            "chromium": env["chromium"],
-            "profileDir": str(tmp_path / "chromium-profile"),
-            "artifactsDir": str(tmp_path / "artifacts"),
+    with (data / "code-server.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                *code_server,
+                *("--auth", "none", "--bind-addr", f"127.0.0.1:{port}"),
+                *("--disable-telemetry", "--disable-update-check", "--disable-workspace-trust"),
+                str(workspace),
+            ],
+            env=process_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # it spawns an extension host and our server: stop the group
+        )
+        try:
+            _wait_healthy(url, proc)
+            config = {
+                "url": f"{url}/?folder={workspace}",
+                "playwrightCore": env["playwrightCore"],
+                "chromium": env["chromium"],
+                "profileDir": str(tmp_path / "chromium-profile"),
+                "artifactsDir": str(tmp_path / "artifacts"),
+                **driver_config,
+            }
+            (tmp_path / "run.json").write_text(json.dumps(config))
+            driver = subprocess.run(
+                ["node", str(EXTENSION / "e2e" / "run.mjs"), str(tmp_path / "run.json")],
+                capture_output=True,
+                text=True,
+                timeout=240,
+            )
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    lines = driver.stdout.strip().splitlines()
+    assert lines, f"no report from run.mjs: {driver.stderr[-3000:]}\n{_logs(data)}"
+    report: dict[str, Any] = json.loads(lines[-1])
+    print(json.dumps(report, indent=1))  # shown with -rP; the steps carry timings
+    return report, f"report: {json.dumps(report, indent=1)}\n{_logs(data)}"
+
+
+def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, vsix: Path, fake_codestral: FakeMistral) -> None:
+    report, diagnostics = _session(
+        tmp_path,
+        vsix,
+        settings={
+            "codestral.endpoint": fake_codestral.base_url,
+            # The repo's own server: a Python runs `python -m codestral_ls`.
+            "codestral.serverPath": sys.executable,
+            "codestral.trace.server": "messages",
+            "codestral.languages": {"markdown": False},
+        },
+        files={"add.py": "", "notes.md": ""},
+        driver_config={
+            "scenario": "story",
             "fileName": "add.py",
             "typed": "def add(a, b):",
             "expectGhost": COMPLETION,
             "wrongKey": WRONG_KEY,
             "disabledFile": "notes.md",
-        }
-        (tmp_path / "run.json").write_text(json.dumps(config))
-        driver = subprocess.run(
-            ["node", str(EXTENSION / "e2e" / "run.mjs"), str(tmp_path / "run.json")],
-            capture_output=True,
-            text=True,
-            timeout=240,
-        )
-        lines = driver.stdout.strip().splitlines()
-        assert lines, f"no report from run.mjs: {driver.stderr[-3000:]}"
-        report = json.loads(lines[-1])
-        steps = {step["name"]: step for step in report["steps"]}
-        print(json.dumps(report, indent=1))  # shown with -rP; the steps carry timings
-        diagnostics = f"report: {json.dumps(report, indent=1)}\n{_logs(data)}"
-        assert report["ok"], diagnostics
+        },
+        # The server starts with the right key from the environment; the wrong one comes later
+        # from SecretStorage, which wins.
+        extra_env={"CODESTRAL_API_KEY": GOOD_KEY},
+    )
+    assert report["ok"], diagnostics
+    steps = {step["name"]: step for step in report["steps"]}
+    assert COMPLETION in steps["ghost text"]["ghost"], diagnostics
+    # Tab accepted it and Ctrl+S saved it: the file on disk holds the suggestion, indented.
+    saved = (tmp_path / "ws" / "add.py").read_text()
+    assert saved.startswith(f"def add(a, b):\n    {COMPLETION}"), diagnostics
+    assert steps["error after 401"]["label"].startswith("Codestral: error"), diagnostics
+    assert "401" in steps["error after 401"]["label"], diagnostics
+    # Per file: markdown is off in the settings; the Python file still shows the error.
+    assert "markdown" in steps["disabled for this file"]["label"], diagnostics
+    assert steps["other file keeps the global state"]["label"].startswith("Codestral: error")
 
-        assert COMPLETION in steps["ghost text"]["ghost"], diagnostics
-        # Tab accepted it and Ctrl+S saved it: the file on disk holds the suggestion, indented.
-        assert (workspace / "add.py").read_text().startswith(f"def add(a, b):\n    {COMPLETION}"), diagnostics
-        assert steps["error after 401"]["label"].startswith("Codestral: error"), diagnostics
-        # Per file: markdown is off in the settings; the Python file still shows the error.
-        assert "markdown" in steps["disabled for this file"]["label"], diagnostics
-        assert steps["other file keeps the global state"]["label"].startswith("Codestral: error")
+    keys = [request.headers.get("authorization") for request in fake_codestral.requests]
+    assert f"Bearer {GOOD_KEY}" in keys, keys  # env CODESTRAL_API_KEY reached the server
+    assert keys[-1] == f"Bearer {WRONG_KEY}", keys  # SecretStorage's key replaced it
 
-        keys = [request.headers.get("authorization") for request in fake_codestral.requests]
-        assert f"Bearer {GOOD_KEY}" in keys, keys  # env CODESTRAL_API_KEY reached the server
-        assert keys[-1] == f"Bearer {WRONG_KEY}", keys  # SecretStorage's key replaced it
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+
+def test_a_missing_server_says_what_to_do(tmp_path: Path, vsix: Path) -> None:
+    report, diagnostics = _session(
+        tmp_path,
+        vsix,
+        settings={"codestral.serverPath": str(tmp_path / "nowhere" / "codestral-ls")},
+        files={"add.py": ""},
+        driver_config={"scenario": "missing", "fileName": "add.py"},
+        extra_env={},
+    )
+    assert report["ok"], diagnostics
+    label = {step["name"]: step for step in report["steps"]}["status missing"]["label"]
+    assert label.startswith("Codestral: missing - codestral.serverPath is set to"), label
+    assert "nowhere/codestral-ls" in label and "not an executable" in label, label
+    assert report["notification"] and "codestral.serverPath" in report["notification"], diagnostics

@@ -3,8 +3,10 @@
 // Codestral and the assertions on disk; this script only acts in the browser and reports.
 //
 //   node run.mjs <config.json>
-//   config: {url, playwrightCore, chromium, profileDir, artifactsDir, fileName, typed,
-//            expectGhost, wrongKey, disabledFile}
+//   config: {url, playwrightCore, chromium, profileDir, artifactsDir, scenario, fileName,
+//            and for scenario "story": typed, expectGhost, wrongKey, disabledFile}
+//   scenario "story": ready -> ghost text -> Tab -> save -> wrong key -> error -> disabled file;
+//   scenario "missing": the server cannot be found -> status "missing" and a notification.
 //
 // Prints one JSON line: {ok, steps: [{name, ms, ...}], error?}. Exits 0 even on failure so the
 // caller always gets the report; screenshots land in artifactsDir.
@@ -109,6 +111,17 @@ async function main() {
       await openFile(config.fileName);
     });
 
+    if (config.scenario === 'missing') {
+      await step('status missing', async () => ({ label: await waitForStatus('Codestral: missing', 30000) }));
+      await step('notification', async () => {
+        const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'codestral' }).first();
+        await toast.waitFor({ timeout: 10000 });
+        report.notification = (await toast.innerText()).replace(/\s+/g, ' ');
+      });
+      report.ok = true;
+      return;
+    }
+
     // The readiness signal: the server's first `ready`. Typing before it is lost (spec pitfall).
     await step('status ready', async () => ({ label: await waitForStatus('Codestral: ready', 60000) }));
 
@@ -179,8 +192,8 @@ async function main() {
     await page.screenshot({ path: path.join(config.artifactsDir, report.ok ? 'final.png' : 'failure.png') }).catch(() => {});
     report.totalMs = Date.now() - started;
     await context.close().catch(() => {});
+    process.stdout.write(JSON.stringify(report) + '\n');
   }
-  process.stdout.write(JSON.stringify(report) + '\n');
 }
 
 main().catch((err) => {
