@@ -108,7 +108,7 @@ def _parse_location(location: str) -> tuple[Path, str, int, int] | None:
     path_text, _, column_text = location.rpartition(":")
     path_text, _, line_text = path_text.rpartition(":")
     try:
-        path, line, column = Path(path_text), int(line_text), int(column_text)
+        path, line, column = Path(path_text).absolute(), int(line_text), int(column_text)
         return path, path.read_text(encoding="utf-8"), line, column
     except (ValueError, OSError):
         return None
@@ -132,7 +132,7 @@ async def _complete(
         redactor.add(os.environ.get(name))
 
     documents = DocumentStore()
-    uri = Path(os.path.abspath(path)).as_uri()
+    uri = path.as_uri()  # absolute, see _parse_location
     documents.open(uri, _language_of(path), 1, text)
     client = make_http_client(settings.timeout_ms)
     pipeline = Pipeline(

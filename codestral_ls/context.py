@@ -103,3 +103,21 @@ def extract(
         prefix_truncated=start > 0 or len(line_prefix) > max_prefix_chars,
         suffix_truncated=end < len(lines) or len(line_suffix) > max_suffix_chars,
     )
+
+
+def as_if_accepted(ctx: FimContext, text: str, replace_chars: int = 0) -> FimContext:
+    """The context the cursor will have once `text` is inserted, replacing `replace_chars`
+    characters right of the cursor (what prefetch asks about, and partial accepts lead to)."""
+    prefix = ctx.prefix + text
+    line_suffix = ctx.line_suffix[replace_chars:]
+    suffix = line_suffix + ctx.suffix[len(ctx.line_suffix) :]
+    last_newline = prefix.rfind("\n")
+    line_prefix = prefix[last_newline + 1 :] if "\n" in text else ctx.line_prefix + text
+    return attrs.evolve(
+        ctx,
+        prefix=prefix,
+        suffix=suffix,
+        line_prefix=line_prefix,
+        line_suffix=line_suffix,
+        cursor_line=ctx.cursor_line + text.count("\n"),
+    )

@@ -21,20 +21,17 @@ from . import triggers
 from .backends import Backend, FimRequest
 from .cache import CompletionCache, cache_key
 from .config import Settings
-from .context import FimContext, extract
+from .context import FimContext, as_if_accepted, extract
 from .documents import DocumentStore
 from .errors import (
-    AuthError,
     BackendError,
-    InvalidRequest,
-    ModelUnavailable,
-    RateLimited,
     RequestRejected,
     TransportError,
 )
+from .failures import FailurePolicy, UserNotice
 from .positions import Encoding, column_to_index
 from .postprocess import Suggestion, SuggestionFilter, plan_completion
-from .privacy import excluded_by
+from .privacy import refusal
 from .scheduler import (
     ADOPTION_GRACE_S,
     Fetch,
@@ -50,7 +47,6 @@ from .status import Status, StatusTracker
 log = logging.getLogger(__name__)
 
 Source = Literal["model", "cache", "typing-through", "adopted", "prefetch"]
-UserNotice = Callable[[Literal["error", "warning", "info"], str], None]
 ISSUED_ITEMS = 64
 
 
@@ -109,18 +105,15 @@ class Pipeline:
         self.backend = backend
         self.status = status
         self.encoding: Encoding = encoding
-        self._notify_user = notify_user
         self._clock = clock
+        self.failures = FailurePolicy(status, notify_user, clock)
         self.scheduler = Scheduler()
         self.rhythm = TypingRhythm(clock)
         self.cache = CompletionCache(settings.cache_size, settings.cache_ttl_s, clock)
         self.counters = Counters()
         self._ids = itertools.count(1)
         self._issued: OrderedDict[str, tuple[FimContext, Suggestion]] = OrderedDict()
-        self._paused_until = 0.0
-        self._auth_blocked = False
         self._backend_latency_s: float | None = None
-        self._exclusions: dict[str, str | None] = {}
 
     # ---- settings and lifecycle -------------------------------------------------------------
 
@@ -129,9 +122,7 @@ class Pipeline:
         self.scheduler.cancel_all()
         self.settings, self.backend = settings, backend
         self.cache = CompletionCache(settings.cache_size, settings.cache_ttl_s, self._clock)
-        self._exclusions.clear()
-        self._paused_until, self._auth_blocked = 0.0, False
-        self.status.forget_failures()
+        self.failures.reset()
         if old_backend is not backend:
             await old_backend.aclose()
 
@@ -165,7 +156,7 @@ class Pipeline:
             return self._answer(ctx, cached, "cache")
 
         if query.automatic:
-            if self._auth_blocked or self._clock() < self._paused_until:
+            if not self.failures.allows_automatic():
                 return None
             document = self.documents.get(query.uri)
             reason = triggers.skip_reason(
@@ -214,7 +205,7 @@ class Pipeline:
         document = self.documents.get(query.uri)
         if document is None:
             raise RequestRejected("the document is not open")
-        why_off = self._disabled_reason(query.uri, document.language_id, document.char_count, document.binary)
+        why_off = refusal(self.settings, document)
         if why_off is not None:
             self.status.set(Status("disabled", why_off, query.uri))
             raise RequestRejected(why_off)
@@ -230,22 +221,6 @@ class Pipeline:
             language_id=document.language_id,
             uri=query.uri,
         )
-
-    def _disabled_reason(self, uri: str, language_id: str, size: int, binary: bool) -> str | None:
-        if not self.settings.enable:
-            return "completions are disabled"
-        if not self.settings.language_enabled(language_id):
-            return f"completions are disabled for {language_id or 'this language'}"
-        if uri not in self._exclusions:
-            self._exclusions[uri] = excluded_by(uri, self.settings.all_exclude_globs)
-        glob = self._exclusions[uri]
-        if glob is not None:
-            return f"this file matches the exclude pattern {glob!r} and is never sent"
-        if size > self.settings.max_document_chars:
-            return f"the document is larger than maxDocumentChars ({self.settings.max_document_chars})"
-        if binary:
-            return "the document looks binary"
-        return None
 
     def _adopt(self, ctx: FimContext) -> tuple[Fetch, str] | None:
         speculative = self.scheduler.speculative.get(cache_key(ctx))
@@ -315,10 +290,10 @@ class Pipeline:
             ok = True
         except TimeoutError as exc:
             error: BackendError = TransportError(f"no complete answer within timeoutMs ({settings.timeout_ms} ms)")
-            self._report(error)
+            self.failures.record(error, self.backend.name)
             raise error from exc
         except BackendError as exc:
-            self._report(exc)
+            self.failures.record(exc, self.backend.name)
             raise
         finally:
             self.status.fetching_ended(ok)
@@ -326,36 +301,11 @@ class Pipeline:
         self._backend_latency_s = (
             elapsed if self._backend_latency_s is None else 0.7 * self._backend_latency_s + 0.3 * elapsed
         )
-        if self._auth_blocked:
-            self._auth_blocked = False
+        self.failures.succeeded()
         suggestion = suggestion_filter.finish()
         if suggestion is not None:
             self.cache.put(ctx, suggestion)
         return suggestion
-
-    def _report(self, error: BackendError) -> None:
-        """Tell the user once per kind of failure; log every one (never with a key in it)."""
-        log.warning("%s request failed (%s): %s", self.backend.name, error.kind, error)
-        if isinstance(error, RateLimited):
-            self._paused_until = self._clock() + error.retry_after_s
-            message = (
-                f"Codestral rate limit reached; automatic suggestions paused for {error.retry_after_s:.0f} s. {error}"
-            )
-            if self.status.report_failure(error.kind, "rate-limited", message):
-                self._notify_user("warning", message)
-            return
-        if isinstance(error, AuthError):
-            self._auth_blocked = True
-            if self.status.report_failure(error.kind, "error", str(error)):
-                self._notify_user("error", str(error))
-            return
-        if isinstance(error, (InvalidRequest, ModelUnavailable)):
-            if self.status.report_failure(error.kind, "error", str(error)):
-                self._notify_user("error", str(error))
-            return
-        # Transient: server errors, timeouts, dropped connections, malformed streams. The next
-        # request may well work, so the status shows it but no pop-up interrupts the user.
-        self.status.report_failure(error.kind, "error", f"Last request failed: {error}")
 
     # ---- answers and what the editor tells us about them ------------------------------------
 
@@ -403,18 +353,18 @@ class Pipeline:
             return
         rest = suggestion.text[taken:]
         if rest.strip():
-            after = as_if_accepted(ctx, Suggestion(text=suggestion.text[:taken]))
+            after = as_if_accepted(ctx, suggestion.text[:taken])
             self.cache.put(after, Suggestion(text=rest, replace_chars=suggestion.replace_chars))
 
     def _prefetch(self, ctx: FimContext, suggestion: Suggestion) -> None:
-        after = as_if_accepted(ctx, suggestion)
+        after = as_if_accepted(ctx, suggestion.text, suggestion.replace_chars)
         key = cache_key(after)
         if key in self.scheduler.speculative or self.cache.has(after):
             return
         current = self.scheduler.current
         if current is not None and not current.task.done() and cache_key(current.ctx) == key:
             return  # the editor already asked for exactly this state
-        if self._auth_blocked or self._clock() < self._paused_until:
+        if not self.failures.allows_automatic():
             return
         if triggers.skip_reason(after.prefix, after.line_suffix, after_deletion=False) is not None:
             return
@@ -427,20 +377,3 @@ class Pipeline:
         self.counters.prefetches += 1
         self.scheduler.speculative[key] = fetch
         fetch.task.add_done_callback(lambda _t: self.scheduler.speculative.pop(key, None))
-
-
-def as_if_accepted(ctx: FimContext, suggestion: Suggestion) -> FimContext:
-    """The context the cursor will have once `suggestion` is inserted (pure)."""
-    prefix = ctx.prefix + suggestion.text
-    line_suffix = ctx.line_suffix[suggestion.replace_chars :]
-    suffix = line_suffix + ctx.suffix[len(ctx.line_suffix) :]
-    last_newline = prefix.rfind("\n")
-    line_prefix = prefix[last_newline + 1 :] if "\n" in suggestion.text else ctx.line_prefix + suggestion.text
-    return attrs.evolve(
-        ctx,
-        prefix=prefix,
-        suffix=suffix,
-        line_prefix=line_prefix,
-        line_suffix=line_suffix,
-        cursor_line=ctx.cursor_line + suggestion.text.count("\n"),
-    )

@@ -5,76 +5,36 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import sys
 import threading
-from collections.abc import Coroutine, Generator, Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any, BinaryIO
 
 import httpx
 from lsprotocol import types
 from pygls.capabilities import ServerCapabilitiesBuilder
-from pygls.exceptions import JsonRpcException
 from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
-from pygls.protocol.language_server import lsp_method
 
 from . import __version__
 from .backends import Backend
 from .backends.http import make_http_client
 from .config import Settings, parse_settings
 from .documents import DocumentStore
+from .items import ACCEPT_COMMAND, completion_item, field, id_from_arguments, inline_item, item_id
 from .log import SecretRedactor
 from .pipeline import Completion, CompletionQuery, Pipeline
-from .positions import Encoding, index_to_column, units
+from .positions import Encoding
 from .status import Status, StatusTracker
-from .stdio import PipeReader, is_pipe_or_socket
+from .transport import CodestralProtocol, PipeReader, is_pipe_or_socket
 
 log = logging.getLogger(__name__)
 
-ACCEPT_COMMAND = "codestral.accept"
 STATUS_NOTIFICATION = "codestral/status"
 DID_SHOW = "textDocument/didShowCompletion"
 DID_PARTIALLY_ACCEPT = "textDocument/didPartiallyAcceptCompletion"
-WORD_BEFORE = re.compile(r"[\w$]+$")
 # Menu-only clients (Neovim 0.11's autotrigger, Sublime) ask for completions on these characters.
 TRIGGER_CHARACTERS = [".", "(", "[", "{", ",", ":", "=", " ", "\t"]
-
-
-class CodestralProtocol(LanguageServerProtocol):
-    """pygls' protocol minus its own document copies.
-
-    pygls keeps a `TextDocument` per file that re-splits the whole text on every edit (~22 ms a
-    keystroke at 100k lines). Our `DocumentStore` replaces it, so these builtins only hand over
-    to our handlers.
-    """
-
-    def structure_message(self, data: dict[str, Any]) -> Any:
-        try:
-            return super().structure_message(data)
-        except JsonRpcException as exc:
-            # pygls logs a request whose params do not parse and never answers it, so the client
-            # would wait forever: answer it with the error, then let pygls log it as before.
-            msg_id = data.get("id") if isinstance(data, dict) else None
-            if "method" in data and isinstance(msg_id, (int, str)):
-                self._send_response(msg_id, error=exc.to_response_error())
-            raise
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
-    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Generator[Any, Any, None]:
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
-            yield handler, (params,), None
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Generator[Any, Any, None]:
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
-            yield handler, (params,), None
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
-    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Generator[Any, Any, None]:
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
-            yield handler, (params,), None
 
 
 class CodestralServer(LanguageServer):
@@ -203,43 +163,6 @@ class CodestralServer(LanguageServer):
 
     # ---- answers --------------------------------------------------------------------------------
 
-    def _range(self, completion: Completion) -> types.Range:
-        line = completion.line_text
-        start = index_to_column(line, completion.start_index, self.encoding)
-        end = start + units(line[completion.start_index : completion.end_index], self.encoding)
-        return types.Range(
-            start=types.Position(line=completion.line, character=start),
-            end=types.Position(line=completion.line, character=end),
-        )
-
-    def inline_item(self, completion: Completion) -> types.InlineCompletionItem:
-        return types.InlineCompletionItem(
-            insert_text=completion.text,
-            range=self._range(completion),
-            command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[{"id": completion.id}]),
-        )
-
-    def completion_item(self, completion: Completion) -> types.CompletionItem:
-        # Menus filter items by the word before the cursor, so the item re-types that word.
-        word_match = WORD_BEFORE.search(completion.line_text[: completion.start_index])
-        word = word_match.group(0) if word_match else ""
-        edit_range = self._range(completion)
-        edit_range.start.character -= units(word, self.encoding)
-        first_line = (word + completion.text).split("\n", 1)[0].strip()
-        label = first_line if len(first_line) <= 80 else first_line[:77] + "…"
-        return types.CompletionItem(
-            label=label or "(codestral)",
-            kind=types.CompletionItemKind.Text,
-            detail="Codestral",
-            documentation=types.MarkupContent(kind=types.MarkupKind.PlainText, value=completion.text),
-            filter_text=word + completion.text.split("\n", 1)[0],
-            sort_text="0",
-            preselect=True,
-            insert_text_format=types.InsertTextFormat.PlainText,
-            text_edit=types.TextEdit(range=edit_range, new_text=word + completion.text),
-            command=types.Command(title="Accept", command=ACCEPT_COMMAND, arguments=[{"id": completion.id}]),
-        )
-
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
         """Serve on stdio, reading with the event loop when stdin is a pipe (see `stdio`)."""
         stdin = stdin or sys.stdin.buffer
@@ -270,31 +193,6 @@ class CodestralServer(LanguageServer):
             await self._pipeline.aclose()
         if self._http is not None:
             await self._http.aclose()
-
-
-def _item_id(raw: Any) -> str | None:
-    """The id we put in an item's command arguments, from whatever shape the client echoes back."""
-    item = raw.get("item") if isinstance(raw, Mapping) else getattr(raw, "item", None)
-    if item is None:
-        item = raw
-    command = item.get("command") if isinstance(item, Mapping) else getattr(item, "command", None)
-    arguments = command.get("arguments") if isinstance(command, Mapping) else getattr(command, "arguments", None)
-    return _id_from_arguments(arguments)
-
-
-def _id_from_arguments(arguments: Any) -> str | None:
-    if isinstance(arguments, (list, tuple)) and arguments:
-        first = arguments[0]
-        if isinstance(first, Mapping) and isinstance(first.get("id"), str):
-            return str(first["id"])
-        found = getattr(first, "id", None)
-        if isinstance(found, str):
-            return found
-    return None
-
-
-def _get(raw: Any, key: str) -> Any:
-    return raw.get(key) if isinstance(raw, Mapping) else getattr(raw, key, None)
 
 
 def create_server(redactor: SecretRedactor | None = None, env: Mapping[str, str] | None = None) -> CodestralServer:
@@ -330,7 +228,7 @@ def create_server(redactor: SecretRedactor | None = None, env: Mapping[str, str]
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: CodestralServer, params: types.DidChangeConfigurationParams) -> None:
         raw = params.settings
-        section = _get(raw, "codestral") if raw is not None else None
+        section = field(raw, "codestral") if raw is not None else None
         if isinstance(section, Mapping):
             ls.apply_settings(section, announce=True)
         elif ls._client_pulls_configuration:
@@ -374,7 +272,7 @@ def create_server(redactor: SecretRedactor | None = None, env: Mapping[str, str]
         completion = await _complete(ls, params.text_document.uri, params.position, automatic)
         if completion is None:
             return types.InlineCompletionList(items=[])
-        return types.InlineCompletionList(items=[ls.inline_item(completion)])
+        return types.InlineCompletionList(items=[inline_item(completion, ls.encoding)])
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=TRIGGER_CHARACTERS))
     async def completion(ls: CodestralServer, params: types.CompletionParams) -> types.CompletionList:
@@ -382,27 +280,27 @@ def create_server(redactor: SecretRedactor | None = None, env: Mapping[str, str]
             # Ghost text already shows the suggestion; a menu entry too would show it twice.
             return types.CompletionList(is_incomplete=False, items=[])
         completion = await _complete(ls, params.text_document.uri, params.position, automatic=True)
-        items = [] if completion is None else [ls.completion_item(completion)]
+        items = [] if completion is None else [completion_item(completion, ls.encoding)]
         return types.CompletionList(is_incomplete=True, items=items)
 
     @server.command(ACCEPT_COMMAND)
     def accept(ls: CodestralServer, arguments: Any) -> None:
-        item_id = _id_from_arguments(arguments)
-        if item_id is not None:
-            ls.pipeline.accepted(item_id)
+        accepted = id_from_arguments(arguments)
+        if accepted is not None:
+            ls.pipeline.accepted(accepted)
 
     @server.feature(DID_SHOW)
     def did_show(ls: CodestralServer, params: Any) -> None:
-        item_id = _item_id(params)
-        if item_id is not None:
-            ls.pipeline.shown(item_id)
+        shown = item_id(params)
+        if shown is not None:
+            ls.pipeline.shown(shown)
 
     @server.feature(DID_PARTIALLY_ACCEPT)
     def did_partially_accept(ls: CodestralServer, params: Any) -> None:
-        item_id = _item_id(params)
-        accepted = _get(params, "acceptedLength")
-        if item_id is not None and isinstance(accepted, int):
-            ls.pipeline.partially_accepted(item_id, accepted)
+        taken_from = item_id(params)
+        accepted = field(params, "acceptedLength")
+        if taken_from is not None and isinstance(accepted, int):
+            ls.pipeline.partially_accepted(taken_from, accepted)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: CodestralServer, params: None) -> None:
