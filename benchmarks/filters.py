@@ -9,7 +9,12 @@ Prints three tables:
   microseconds, p50 / p99 over all cases repeated N times;
 - generated characters the early stop saves: on the golden outputs as written, and on a
   "runaway" variant of each multi-line case where the model, unstopped, goes on copying the
-  code below the cursor up to the token budget (what FIM models do without a stop rule).
+  code below the cursor up to the token budget (what FIM models do without a stop rule);
+- a replay of this repository's own source files: a block of lines (or the rest of a line) is
+  cut out, the cursor put in its place, and the "model" answers with exactly the code cut out,
+  then runs on with the real code below it to the token budget. The right suggestion is the
+  cut-out code, unchanged: the table shows how often the chain returns exactly that (no false
+  positive), and how many generated characters the early stop saves on real files.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import argparse
 import gc
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -29,11 +35,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from codestral_ls.context import FimContext  # noqa: E402
+from codestral_ls.context import FimContext, extract  # noqa: E402
 from codestral_ls.postprocess import SuggestionFilter, plan_completion  # noqa: E402
+from codestral_ls.postprocess.brackets import quote_chars, scan  # noqa: E402
+from codestral_ls.postprocess.language import BRACKET_PAIRS, CLOSER_CHARS  # noqa: E402
 from golden.cases import GoldenCase, chunks, load_cases, run_pure  # noqa: E402
 
 MAX_TOKENS = 256
+REPLAY_SOURCES = {
+    "python": "codestral_ls/**/*.py",
+    "typescript": "editors/vscode/src/**/*.ts",
+    "lua": "editors/neovim/lua/**/*.lua",
+}
+REPLAY_SEED = 6
 CHARS_PER_TOKEN = 4  # a rough average for code, to turn the token budget into characters
 
 
@@ -131,6 +145,94 @@ def savings(cases: list[GoldenCase], chunk: int) -> str:
     return "\n".join(lines)
 
 
+def replay_cases(
+    lines: list[str], rng: random.Random, per_file: int, language_id: str
+) -> list[tuple[list[str], int, int, str, str, int]]:
+    """(document lines, cursor line, cursor column, expected text, raw output, replaced) for
+    cut-out blocks (cursor on the emptied first line) and cut line ends (some keeping their
+    closers right of the cursor)."""
+    cases = []
+    starts = [k for k in range(1, len(lines) - 1) if lines[k].strip()]
+    for k in rng.sample(starts, min(per_file, len(starts))):
+        line = lines[k]
+        lead = line[: len(line) - len(line.lstrip())]
+        if rng.random() < 0.5:  # a block of 1-4 lines, cursor on its emptied first line
+            end = k + 1
+            while end < min(len(lines), k + rng.randint(1, 4)) and (
+                not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) >= len(lead)
+            ):
+                end += 1
+            while end > k + 1 and not lines[end - 1].strip():
+                end -= 1
+            expected = "\n".join(lines[k:end])[len(lead) :]
+            document, column, closers = [*lines[:k], lead, *lines[end:]], len(lead), ""
+        else:  # the rest of a line, from a random column inside its code
+            body = line.rstrip()
+            if len(body) - len(lead) < 4:
+                continue
+            column = rng.randint(len(lead) + 1, len(body) - 1)
+            rest = body[column:]
+            # What an editor's auto-closing leaves right of the cursor: the closers of what is
+            # open on the line so far (kept in half the cases, when the line ends with them).
+            opened = scan(body[:column], (), quote_chars(language_id))[1]
+            closers = "".join(BRACKET_PAIRS.get(c, c) for c in reversed(opened))
+            if not (closers and rest.endswith(closers) and rng.random() < 0.5):
+                closers = ""
+            if rest.strip(" " + "".join(CLOSER_CHARS)) == "":
+                continue  # nothing but closers to complete
+            expected, end = rest, k + 1
+            document = [*lines[:k], body[:column] + closers, *lines[k + 1 :]]
+        runaway = (expected + "\n" + "\n".join(lines[end:]))[: MAX_TOKENS * CHARS_PER_TOKEN]
+        cases.append((document, k, column, expected, runaway, len(closers)))
+    return cases
+
+
+def replay(chunk: int, per_file: int = 40) -> str:
+    rng = random.Random(REPLAY_SEED)
+    costs: list[float] = []
+    lines = [
+        f"{'language':<11} {'cases':>5} {'unchanged':>10} {'cut short':>9} {'dropped':>7} "
+        f"{'altered':>7} {'generated':>9} {'consumed':>8} {'saved':>6}"
+    ]
+    for language_id, pattern in REPLAY_SOURCES.items():
+        counts = defaultdict(int)
+        generated = consumed = 0
+        for path in sorted(ROOT.glob(pattern)):
+            source = path.read_text(encoding="utf-8").split("\n")
+            for document, row, column, expected, raw, replaced in replay_cases(source, rng, per_file, language_id):
+                ctx = extract(
+                    document, row, column, max_prefix_chars=8000, max_suffix_chars=4000, language_id=language_id
+                )
+                pieces = chunks(raw, chunk)
+                start = time.thread_time_ns()
+                chain = SuggestionFilter(ctx, plan_completion(ctx, "auto", MAX_TOKENS))
+                for piece in pieces:
+                    if chain.feed(piece):
+                        break
+                got = chain.finish()
+                costs.append((time.thread_time_ns() - start) / 1000)
+                generated, consumed = generated + len(raw), consumed + chain.consumed_chars
+                if got is not None and got.text.rstrip() == expected.rstrip() and got.replace_chars == replaced:
+                    counts["unchanged"] += 1
+                elif got is None:
+                    counts["dropped"] += 1
+                elif expected.startswith(got.text):
+                    counts["cut short"] += 1
+                else:
+                    counts["altered"] += 1
+        total = sum(counts.values())
+        lines.append(
+            f"{language_id:<11} {total:>5} {100 * counts['unchanged'] / total:>9.1f}% "
+            f"{counts['cut short']:>9} {counts['dropped']:>7} {counts['altered']:>7} "
+            f"{generated:>9} {consumed:>8} {100 * (generated - consumed) / generated:>5.1f}%"
+        )
+    lines.append(
+        f"chain cost on these real files (CPU, {len(costs)} suggestions): "
+        f"p50 {statistics.median(costs):.0f} µs, p99 {percentile(costs, 0.99):.0f} µs"
+    )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=50, help="rounds over all cases")
@@ -154,7 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"  (load average during the run: {load:.1f})\n")
-    print(savings(cases, args.chunk))
+    print(savings(cases, args.chunk), "\n")
+    print("replay of this repository's files (the cut-out code must come back unchanged):")
+    print(replay(args.chunk))
     return 1 if failures else 0
 
 

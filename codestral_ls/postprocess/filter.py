@@ -9,12 +9,15 @@ replacement) and returns the Suggestion, or None when nothing is worth showing.
 
 from __future__ import annotations
 
+import functools
+
 import attrs
 
 from ..context import FimContext
 from . import language as lang
 from .brackets import close_only_what_is_open, is_closers_only, replace_closers
 from .indentation import (
+    IndentStyle,
     detect_style,
     fix_first_line_indent,
     indent_width,
@@ -33,6 +36,8 @@ __all__ = ["CompletionPlan", "Suggestion", "SuggestionFilter", "plan_completion"
 # Prefix lines read for style, echo and open-block facts; suffix lines for the same.
 PREFIX_SAMPLE_LINES = 80
 SUFFIX_SAMPLE_LINES = 200
+# Lines above the cursor read to learn the indentation style.
+STYLE_SAMPLE_LINES = 40
 
 
 @attrs.frozen
@@ -70,13 +75,19 @@ class _Facts:
             self.fence_below = any(lang.is_fence(line.strip()) for line in self.suffix_lines)
             if self.in_fence:
                 self.language_id = lang.fence_language(ctx.prefix)
-        sample = [*self.prefix_lines, ctx.line_prefix, *self.suffix_lines[:20]]
-        self.style = detect_style(sample, self.language_id)
+        self._line_prefix = ctx.line_prefix
         # Prose inside a docstring: code's block rules do not apply to it.
         self.in_docstring = ctx.language_id == "python" and lang.in_triple_quoted_string(ctx.prefix)
         previous = next((line for line in reversed(self.prefix_lines) if line.strip()), "")
         self.previous_indent = indent_width(previous)
         self.next_indent = indent_width(self.upcoming[0]) if self.upcoming else 0
+
+    @functools.cached_property
+    def style(self) -> IndentStyle:
+        """The document's indentation, learned from the lines around the cursor (only when a
+        fix needs it: most one-line suggestions never do)."""
+        sample = [*self.prefix_lines[-STYLE_SAMPLE_LINES:], self._line_prefix, *self.suffix_lines[:20]]
+        return detect_style(sample, self.language_id)
 
     def scope(self, ctx: FimContext, cursor_line: str) -> Scope:
         base = indent_width(cursor_line)
@@ -218,11 +229,13 @@ class SuggestionFilter:
         lines = text.split("\n")
         if not self.plan.multiline:
             lines = lines[:1]
-        lines[0] = fix_first_line_indent(
-            lines[0], ctx.line_prefix, facts.previous_indent, facts.next_indent, facts.style.unit
-        )
-        base = indent_width(ctx.line_prefix + lines[0])
-        lines = normalize(lines, facts.style, base, rescale=not facts.in_docstring)
+        if lines[0][:1].isspace() and not ctx.line_prefix.strip():
+            lines[0] = fix_first_line_indent(
+                lines[0], ctx.line_prefix, facts.previous_indent, facts.next_indent, facts.style.unit
+            )
+        if len(lines) > 1:
+            base = indent_width(ctx.line_prefix + lines[0])
+            lines = normalize(lines, facts.style, base, rescale=not facts.in_docstring)
         lines = strip_trailing(
             lines, keep_last=bool(ctx.line_suffix.strip()), keep_spaces=ctx.language_id == "markdown"
         )

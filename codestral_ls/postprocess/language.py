@@ -60,9 +60,22 @@ CLOSING_BRACKETS = {")": "(", "]": "[", "}": "{"}
 
 _KEYWORD_CLOSER = re.compile(r"(end|fi|done|esac|endif|endfor|endwhile|until)\b")
 _CONTINUATION = re.compile(r"(\}\s*)?(else|elif|elsif|elseif|except|finally|catch|rescue|ensure|when|case|default)\b")
+# Keywords that continue a block only in some languages (`when` is an English word elsewhere).
+_CONTINUATION_ONLY_IN = {
+    "when": frozenset({"ruby", "elixir", "crystal", "kotlin"}),
+    "rescue": frozenset({"ruby", "crystal", "elixir"}),
+    "ensure": frozenset({"ruby", "crystal"}),
+    "elsif": frozenset({"ruby", "crystal", "perl"}),
+    "except": frozenset({"python"}),
+    "elif": frozenset({"python", "shellscript", "bash", "sh", "zsh"}),
+}
 _KEYWORD_OPENER = re.compile(r"(def|class|module|if|unless|while|until|for|case|begin|function|local function)\b")
 _OPEN_TAG = re.compile(r"<([A-Za-z][\w:-]*)(\s[^<>]*)?>$")
 _ARROW_LANGUAGES = frozenset({"javascript", "typescript", "javascriptreact", "typescriptreact"})
+_TOP_LEVEL_MARKERS = ("\ndef ", "\nclass ", "\nasync def ", "\nimport ", "\nfrom ", "\n@")
+_TRIPLE_START = re.compile(r"^[ \t]*[rRbBuUfF]{0,2}(?:\"\"\"|''')", re.MULTILINE)
+_TRIPLE_END = re.compile(r"(?:\"\"\"|''')[ \t]*$", re.MULTILINE)
+_TRIPLE_ALONE = re.compile(r"^[ \t]*[rRbBuUfF]{0,2}(?:\"\"\"|''')[ \t]*$", re.MULTILINE)
 _FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~)", re.MULTILINE)
 _FENCE_INFO = re.compile(r"^[ \t]*(?:```|~~~)[ \t]*([\w+#-]*)", re.MULTILINE)
 _FENCE_ALIASES = {
@@ -161,8 +174,21 @@ def in_block_comment(prefix: str) -> bool:
 
 
 def in_triple_quoted_string(prefix: str) -> bool:
-    """Whether the cursor is inside a Python triple-quoted string (a docstring, usually)."""
-    return (prefix.count('"""') % 2 == 1) or (prefix.count("'''") % 2 == 1)
+    """Whether the cursor is inside a Python triple-quoted string (a docstring, usually).
+
+    Only triple quotes that open or close a line count (a docstring's first or last line, an
+    assignment ending with them); triple quotes in the middle of code, e.g. inside a regex,
+    are a string's content, not a delimiter.
+    """
+    if '"""' not in prefix and "'''" not in prefix:
+        return False
+    # A docstring never spans a top-level definition or import: count from the last one.
+    start = max(prefix.rfind(marker) for marker in _TOP_LEVEL_MARKERS)
+    head, _, cursor_line = prefix[max(start, 0) :].rpartition("\n")
+    count = len(_TRIPLE_START.findall(head)) + len(_TRIPLE_END.findall(head))
+    count -= len(_TRIPLE_ALONE.findall(head))  # a line of bare triple quotes is one delimiter
+    count += len(_TRIPLE_START.findall(cursor_line))
+    return count % 2 == 1
 
 
 def opens_block(line: str, language_id: str) -> bool:
@@ -205,7 +231,11 @@ def is_closer_line(stripped: str, language_id: str) -> bool:
 
 def is_continuation_line(stripped: str, language_id: str) -> bool:
     """Whether a line at the block's own level continues it (`else:`, `} catch (e) {`...)."""
-    return _CONTINUATION.match(stripped) is not None
+    match = _CONTINUATION.match(stripped)
+    if match is None:
+        return False
+    languages = _CONTINUATION_ONLY_IN.get(match.group(2))
+    return languages is None or language_id in languages
 
 
 def is_list_item(stripped: str, language_id: str) -> bool:

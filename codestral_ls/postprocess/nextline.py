@@ -8,8 +8,9 @@ from collections.abc import Sequence
 # Lines shorter than this must match exactly; longer ones may differ by under 10%.
 FUZZY_MIN_CHARS = 16
 # Lines further down than the first non-blank one must be this long to count (exact match),
-# so a lone `}` or `end` two lines down never stops a suggestion.
-FAR_LINE_MIN_CHARS = 12
+# so a lone `}`, `end` or a `type: string` of repetitive data two lines down never stops a
+# suggestion.
+FAR_LINE_MIN_CHARS = 24
 LOOKAHEAD_LINES = 3
 _WORD = re.compile(r"\w*")
 

@@ -14,6 +14,7 @@ MIN_LINE_OVERLAP = 3
 MIN_MULTILINE_OVERLAP = 8
 # A single line echoed from above must be this long unless it opens a block.
 MIN_ECHOED_LINE = 20
+_LIST_SEPARATORS = ",([{<|"
 
 
 def _word(char: str) -> bool:
@@ -39,8 +40,8 @@ def prefix_overlap(text: str, prefix: str) -> int:
 
 
 def _acceptable(overlap: str, tail: str, start: int) -> bool:
-    if not overlap.strip():
-        return False  # whitespace only: indentation decides that, not overlap
+    if not any(c.isalnum() for c in overlap):
+        return False  # whitespace or a run of `-----`: indentation or decoration, not an echo
     before = tail[start - 1] if start > 0 else "\n"
     if _word(overlap[0]) and _word(before):
         return False  # starts inside a word of the prefix
@@ -57,7 +58,12 @@ def _acceptable(overlap: str, tail: str, start: int) -> bool:
         # closer such as `{% endif %}` or `</div>`, which nests legitimately.
         line = echoed[0].strip()
         return line[-1] in ":{([" or len(line) >= MIN_ECHOED_LINE
-    return len(overlap) >= MIN_LINE_OVERLAP
+    if len(overlap) < MIN_LINE_OVERLAP:
+        return False
+    # `tuple[float, █` + `float, float]`: a new element of a list repeats the one before it;
+    # an echo restarts a statement or a clause (`return █` + `return x`, `in █` + `in items`).
+    previous = tail[:start].rstrip(" \t")[-1:]
+    return previous not in _LIST_SEPARATORS or previous == ""
 
 
 def trim_prefix_overlap(text: str, prefix: str) -> str:

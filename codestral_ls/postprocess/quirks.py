@@ -9,8 +9,14 @@ from __future__ import annotations
 
 def undo_leading_space(text: str, line_prefix: str, line_suffix: str) -> str:
     """`x = ` + ` 5` would show `x =  5`: drop the one extra space (two or more are kept,
-    they are indentation the model meant)."""
-    if text.startswith(" ") and not text.startswith("  ") and line_prefix.endswith(" ") and not line_suffix:
+    they are indentation the model meant, and so is the space that makes the two PEP 8 wants
+    before an inline comment)."""
+    if (
+        text.startswith(" ")
+        and not text.startswith(("  ", " #", " //"))
+        and line_prefix.endswith(" ")
+        and not line_suffix
+    ):
         return text[1:]
     return text
 

@@ -10,6 +10,7 @@ import attrs
 from . import language as lang
 from .indentation import indent_width
 
+_TRIPLE = re.compile(r"\"\"\"|'''")
 _TAG_OPEN = re.compile(r"<[A-Za-z][^<>]*?(/?)>")
 _TAG_CLOSE = re.compile(r"</[A-Za-z]")
 _VOID = re.compile(r"<(br|hr|img|input|meta|link|area|base|col|embed|source|track|wbr)\b", re.I)
@@ -53,12 +54,23 @@ class ScopeTracker:
         self.depth = max(0, depth_change(first_line, scope.language_id))
         # Whether a suggestion line at the cursor's level opened a block (`try:` on line 0).
         self.opened_at_base = lang.opens_block(first_line, scope.language_id)
+        # Python: inside a triple-quoted string the suggestion opened (a docstring).
+        self.in_string = _TRIPLE.findall(first_line).__len__() % 2 == 1
+
+    def _in_triple_quotes(self, line: str) -> bool:
+        """Whether `line` is (or ends) inside a triple-quoted string; updates the state."""
+        was_inside = self.in_string
+        if len(_TRIPLE.findall(line)) % 2 == 1:
+            self.in_string = not self.in_string
+        return was_inside or self.in_string
 
     def check(self, lines: list[str], index: int) -> int | None:
         line = lines[index]
         stripped = line.strip()
         if not stripped:
             return None
+        if self.scope.language_id == "python" and self._in_triple_quotes(line):
+            return None  # docstring text the suggestion opened: prose, not code
         scope = self.scope
         language_id = scope.language_id
         depth_before = self.depth

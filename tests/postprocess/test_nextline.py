@@ -69,7 +69,8 @@ def test_upcoming_lines_skip_the_cursor_line_and_blanks() -> None:
         ("    return total", ["    return total"], True),
         # Further lines count only when long enough to be unmistakable.
         ("}", ["    x = 1", "}"], False),
-        ("    return compute(total)", ["    x = 1", "    return compute(total)"], True),
+        ("    return compute_total(items, tax)", ["    x = 1", "    return compute_total(items, tax)"], True),
+        ("        type: string", ["      region:", "        type: string"], False),  # repetitive data
         ("    return compute(total)", [], False),
     ],
 )

@@ -33,3 +33,8 @@ def test_undo_leading_space(text: str, line_prefix: str, line_suffix: str, expec
 )
 def test_undo_leading_newline(text: str, line_prefix: str, suffix: str, expected: str) -> None:
     assert undo_leading_newline(text, line_prefix, suffix) == expected
+
+
+def test_the_space_before_an_inline_comment_is_meant() -> None:
+    assert undo_leading_space(" # why", "x = 1 ", "") == " # why"
+    assert undo_leading_space(" // why", "x = 1; ", "") == " // why"
