@@ -21,6 +21,7 @@ from .backends import Backend
 from .backends.http import make_http_client
 from .config import Settings, parse_settings
 from .documents import DocumentStore
+from .errors import BackendError
 from .items import ACCEPT_COMMAND, completion_item, field, id_from_arguments, inline_item, item_id
 from .log import SecretRedactor
 from .pipeline import Completion, CompletionQuery, Pipeline
@@ -107,10 +108,26 @@ class CodestralServer(LanguageServer):
 
             async def switch() -> None:
                 await pipeline.reconfigure(settings, backend)
+                self.warm_up(backend)
                 while self._retired_clients:
                     await self._retired_clients.pop().aclose()
 
             self.spawn(switch())
+
+    def warm_up(self, backend: Backend) -> None:
+        """Let a local backend load its model before the first keystroke needs it (Ollama)."""
+        warm = getattr(backend, "warm_up", None)
+        if warm is None:
+            return
+        model = self.settings.model
+
+        async def load() -> None:
+            try:
+                await warm(model)
+            except BackendError as exc:  # the first completion reports it to the user
+                log.info("warming up %s failed: %s", backend.name, exc)
+
+        self.spawn(load())
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` in the background, keeping a reference so it is not collected mid-way."""
@@ -222,7 +239,7 @@ def create_server(redactor: SecretRedactor | None = None, env: Mapping[str, str]
         if ls._pending_problems:
             ls.notify_user("warning", "Some settings were ignored: " + "; ".join(ls._pending_problems))
             ls._pending_problems.clear()
-        _ = ls.pipeline  # build the backend now, not on the first keystroke
+        ls.warm_up(ls.pipeline.backend)  # build the backend now, not on the first keystroke
         ls.status.set(Status("ready", f"codestral-ls {__version__} ready ({ls.settings.backend})"))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)

@@ -11,6 +11,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 fast=0
 if [[ "${1:-}" == "--fast" ]]; then fast=1; shift; fi
 
+# Emacs with eglot and lsp-mode: the documented Emacs configurations are tested as written.
+if ! command -v emacs >/dev/null || ! dpkg-query -W elpa-eglot elpa-lsp-mode >/dev/null 2>&1; then
+  echo "== installing Emacs, eglot and lsp-mode (Debian)"
+  { apt-get -o DPkg::Lock::Timeout=600 update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+      emacs-nox elpa-eglot elpa-lsp-mode >/dev/null; } || echo "   (not installed: the Emacs tests will say they skipped)"
+fi
+
 python="${PYTHON:-python3}"
 [[ -x .venv/bin/python ]] || "$python" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'

@@ -40,10 +40,12 @@ function M.lsp_config(options)
     filetypes = options.filetypes,
     init_options = settings,
     settings = { codestral = vim.deepcopy(settings) },
-    -- The server leaves the completion menu empty for clients that show ghost text.
-    capabilities = options.mode ~= 'menu'
-        and { textDocument = { inlineCompletion = { dynamicRegistration = false } } }
-      or nil,
+    -- The server leaves the completion menu empty for clients that show ghost text, and sends
+    -- no progress reports to clients that show `codestral/status` themselves (this plugin does).
+    capabilities = {
+      textDocument = options.mode ~= 'menu' and { inlineCompletion = { dynamicRegistration = false } } or nil,
+      experimental = { codestralStatus = true },
+    },
     handlers = { ['codestral/status'] = status.handler },
   }
 end
