@@ -148,6 +148,15 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {model}, load average {' '.join(load)}"
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of `pid` so far, from /proc/PID/stat (NaN where unavailable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
 def peak_rss_mb(pid: int | None) -> tuple[float, float]:
     """(VmHWM, VmRSS) of `pid` in MB, from /proc; NaN where /proc is missing."""
     values = {"VmHWM": float("nan"), "VmRSS": float("nan")}
@@ -171,6 +180,7 @@ class SizeResult:
     through: list[Sample] = attrs.Factory(list)
     floor_ms: list[float] = attrs.Factory(list)
     notifications_per_key: float = float("nan")
+    cpu_ms_per_key: float = float("nan")
 
 
 async def measure_size(lines: int, keystrokes: int, profile: LatencyProfile, args: argparse.Namespace,
@@ -199,6 +209,7 @@ async def measure_size(lines: int, keystrokes: int, profile: LatencyProfile, arg
             await typer.keystroke()
         samples: list[Sample] = []
         notes_before = client.notification_count
+        cpu_before = cpu_seconds(client.pid)
         gap_s = max(0.0, getattr(args, "gap_ms", 10.0)) / 1000
         for _ in range(keystrokes):
             await asyncio.sleep(gap_s)  # the server finishes its after-reply work, as between real keys
@@ -207,10 +218,11 @@ async def measure_size(lines: int, keystrokes: int, profile: LatencyProfile, arg
             if on_sample is not None:
                 on_sample(typer, sample, result, responder)
         notes_per_key = (client.notification_count - notes_before) / max(1, keystrokes)
+        cpu_per_key = (cpu_seconds(client.pid) - cpu_before) * 1000 / max(1, keystrokes)
         through = await _typing_through(typer)
         floor = await transport_floor(client, min(200, keystrokes))
         peak, rss = peak_rss_mb(client.pid)
-        return SizeResult(lines, samples, open_ms, peak, rss, through, floor, notes_per_key)
+        return SizeResult(lines, samples, open_ms, peak, rss, through, floor, notes_per_key, cpu_per_key)
     finally:
         await client.close()
         await fake.stop()
@@ -253,7 +265,8 @@ def _row(label: str, samples: list[Sample], extra: list[str]) -> list[str]:
 
 
 HEADERS = ["document", "reply p50", "p95", "p99", "backend p50", "server p50", "p95", "p99",
-           "to-backend p50", "after-backend p50", "floor p50", "notes/key", "non-empty", "open+1st ms", "peak RSS MB"]
+           "to-backend p50", "after-backend p50", "floor p50", "CPU/key", "notes/key", "non-empty",
+           "open+1st ms", "peak RSS MB"]
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -271,6 +284,7 @@ async def run(args: argparse.Namespace) -> int:
           "each keystroke = didChange(1 char) + inlineCompletion(triggerKind Invoked); server = reply - backend;\n"
           "to-backend = keystroke sent -> request at the fake; after-backend = fake done -> reply;\n"
           "floor = round trip of a request the server rejects at once (stdio + JSON-RPC alone);\n"
+          "CPU/key = the server's user+system CPU time per keystroke (/proc; insensitive to other load);\n"
           "notes/key = server notifications per keystroke (each one more write and client wake-up)\n"
           f"machine: {machine()}\n")
     results: list[SizeResult] = []
@@ -285,13 +299,14 @@ async def run(args: argparse.Namespace) -> int:
         to_backend = p50_p95_p99([s.to_backend_ms for s in r.samples if s.to_backend_ms == s.to_backend_ms])[0]
         after = p50_p95_p99([s.after_backend_ms for s in r.samples if s.after_backend_ms == s.after_backend_ms])[0]
         rows.append(_row(f"{r.lines:,} lines", r.samples,
-                         [fmt(to_backend, 2), fmt(after, 2), fmt(floor, 2), fmt(r.notifications_per_key, 1),
+                         [fmt(to_backend, 2), fmt(after, 2), fmt(floor, 2), fmt(r.cpu_ms_per_key, 2),
+                          fmt(r.notifications_per_key, 1),
                           share, fmt(r.open_ms, 0),
                           fmt(r.peak_mb, 1)]))
     print("all times in ms")
     print(table(HEADERS, rows, args.markdown))
     through_rows = [_row(f"{r.lines:,} lines", r.through,
-                         ["-", "-", "-", "-", f"{sum(s.nonempty for s in r.through)}/{len(r.through)}", "-",
+                         ["-", "-", "-", "-", "-", f"{sum(s.nonempty for s in r.through)}/{len(r.through)}", "-",
                           f"{sum(s.requests for s in r.through)} req"]) for r in results if r.through]
     if through_rows:
         print("\ntyping through a shown suggestion (automatic triggers; should need no backend request):")
