@@ -1,7 +1,10 @@
 """Fake backends on loopback that speak the real wire formats (tests, benchmarks, manual runs)."""
 
 from .httpserver import ThreadedServer
+from .llamacpp import FakeLlamaCpp
 from .mistral import FakeMistral
+from .ollama import FakeOllama
+from .openai import FakeOpenAI
 from .replies import (
     Completion,
     DropConnection,
@@ -17,7 +20,10 @@ __all__ = [
     "Completion",
     "DropConnection",
     "ErrorReply",
+    "FakeLlamaCpp",
     "FakeMistral",
+    "FakeOllama",
+    "FakeOpenAI",
     "LatencyProfile",
     "MalformedChunk",
     "RecordedRequest",

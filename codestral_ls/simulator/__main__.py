@@ -1,4 +1,4 @@
-"""`python -m codestral_ls.simulator --port 8787`: serve the fake Codestral for manual testing."""
+"""`python -m codestral_ls.simulator --port 8787 [--format ollama]`: serve a fake endpoint for manual testing."""
 
 from __future__ import annotations
 
@@ -8,13 +8,29 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from .llamacpp import FakeLlamaCpp
 from .mistral import DEFAULT_TEXT, FakeMistral, LatencyProfile, Reply
+from .ollama import FakeOllama
+from .openai import FakeOpenAI
+
+FAKES: dict[str, Any] = {
+    "mistral": FakeMistral,
+    "ollama": FakeOllama,
+    "llamacpp": FakeLlamaCpp,
+    "openai": FakeOpenAI,
+}
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m codestral_ls.simulator",
-        description="A fake Codestral FIM endpoint speaking Mistral's wire format.",
+        description="A fake Codestral FIM endpoint speaking a real wire format.",
+    )
+    parser.add_argument(
+        "--format",
+        choices=sorted(FAKES),
+        default="mistral",
+        help="wire format to speak (set codestral.backend to the same name)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8787, help="port (0: any free port)")
@@ -57,11 +73,15 @@ async def serve(args: argparse.Namespace) -> None:
     def responder(body: dict[str, Any]) -> Reply:
         return text
 
-    fake = FakeMistral(
+    fake = FAKES[args.format](
         responder, latency=latency_from(args), api_key=args.api_key, host=args.host, port=args.port
     )
     async with fake:
-        print(f"fake Codestral at {fake.base_url}  (set codestral.endpoint to it)", file=sys.stderr)
+        print(
+            f"fake {args.format} endpoint at {fake.base_url}  "
+            f"(set codestral.backend to {args.format!r} and codestral.endpoint to it)",
+            file=sys.stderr,
+        )
         await asyncio.Event().wait()
 
 
