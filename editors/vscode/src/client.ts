@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import type { ServerCommand } from './serverCommand';
-import { SECTION } from './settings';
+import { SECTION, answerConfiguration } from './settings';
 
 export const STATUS_NOTIFICATION = 'codestral/status';
 
@@ -30,8 +30,8 @@ export function createClient(server: ServerCommand, output: vscode.LogOutputChan
         configuration: async (params, token, next) => {
           const answers = await next(params, token);
           if (!Array.isArray(answers)) return answers;
-          const ours = params.items.some((item) => item.section === SECTION) ? await hooks.settings() : undefined;
-          return params.items.map((item, i) => (item.section === SECTION ? ours : answers[i]));
+          if (!params.items.some((item) => item.section === SECTION)) return answers;
+          return answerConfiguration(params.items, answers, await hooks.settings());
         },
       },
     },

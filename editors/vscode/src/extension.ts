@@ -60,7 +60,8 @@ export class Extension implements vscode.Disposable {
     this.client = client;
     client.onDidChangeState((e) => {
       // 1 = Stopped in vscode-languageclient's State enum.
-      if (e.newState === 1 && this.client === client) this.status.set('stopped');
+      // Keep the message of a failed start, set below.
+      if (e.newState === 1 && this.client === client && this.status.model.current !== 'stopped') this.status.set('stopped');
     });
     try {
       await client.start();

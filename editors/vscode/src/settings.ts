@@ -66,3 +66,15 @@ export function languageEnabled(
   const map = languages ?? {};
   return map[languageId] ?? map['*'] ?? true;
 }
+
+/**
+ * The answer to a `workspace/configuration` pull: VS Code's own answers, except that every item
+ * asking for section `codestral` gets our flat object (server keys only, plus the stored key).
+ */
+export function answerConfiguration(
+  items: ReadonlyArray<{ section?: string }>,
+  answers: readonly unknown[],
+  ours: Record<string, unknown>,
+): unknown[] {
+  return items.map((item, i) => (item.section === SECTION ? ours : answers[i]));
+}

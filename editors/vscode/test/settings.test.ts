@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { EXTENSION_ONLY_KEYS, SECRET_KEYS, languageEnabled, serverSettingKeys, serverSettings, withLanguage } from '../src/settings';
+import { EXTENSION_ONLY_KEYS, SECRET_KEYS, answerConfiguration, languageEnabled, serverSettingKeys, serverSettings, withLanguage } from '../src/settings';
 
 // Compiled to out/test/, so the package root is two levels up.
 const packageJson = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
@@ -66,4 +66,14 @@ test('withLanguage and languageEnabled', () => {
   assert.equal(languageEnabled(false, { python: true }, 'python'), false);
   assert.equal(languageEnabled(true, { '*': false }, 'python'), false);
   assert.equal(languageEnabled(true, { '*': false, python: true }, 'python'), true);
+});
+
+test('a configuration pull of codestral gets the flat object; other sections pass through', () => {
+  const ours = { debounceMs: 10, apiKey: 'sk-1' };
+  const answers = answerConfiguration(
+    [{ section: 'editor' }, { section: 'codestral' }, {}],
+    [{ tabSize: 4 }, { serverPath: '/x', trace: { server: 'off' }, debounceMs: 10 }, null],
+    ours,
+  );
+  assert.deepEqual(answers, [{ tabSize: 4 }, ours, null]);
 });
