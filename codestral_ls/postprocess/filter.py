@@ -26,7 +26,7 @@ from .indentation import (
 )
 from .multiline import CompletionPlan, plan_completion
 from .nextline import reproduces_next_line, upcoming_lines
-from .overlap import trim_prefix_overlap, trim_suffix_overlap
+from .overlap import PREFIX_TAIL_CHARS, trim_prefix_overlap, trim_suffix_overlap
 from .quirks import undo_quirks
 from .repetition import echoed_block, inline_loop, repeated_group, repeated_line
 from .scope import Scope, ScopeTracker
@@ -123,6 +123,7 @@ class SuggestionFilter:
         self._head = ""  # the head-fixed text the line rules last ran on
         self._checked = 0  # lines of it already checked
         self._tracker: ScopeTracker | None = None
+        self._echo_possible = True  # until the stream shows it does not repeat the prefix
         self.stop: Stop | None = None
         # Characters received until the suggestion was complete (for the benchmark).
         self.consumed_chars = 0
@@ -155,7 +156,19 @@ class SuggestionFilter:
         text = undo_quirks(text, ctx.line_prefix, ctx.line_suffix, ctx.suffix)
         return trim_prefix_overlap(text, ctx.prefix)
 
+    def _may_be_echo(self, raw: str) -> bool:
+        """Whether everything received so far could still be the start of an echo of the
+        prefix (which only the rest of the stream can confirm)."""
+        if not self._echo_possible:
+            return False
+        ctx = self.ctx
+        text = undo_quirks(raw, ctx.line_prefix, ctx.line_suffix, ctx.suffix)
+        self._echo_possible = len(text) < PREFIX_TAIL_CHARS and text in ctx.prefix[-PREFIX_TAIL_CHARS:]
+        return self._echo_possible
+
     def _run_rules(self, raw: str, *, final: bool) -> None:
+        if not final and self._may_be_echo(raw):
+            return  # judge the lines once it is known whether they repeat the prefix
         head = self._head_fix(raw)
         if not head.startswith(self._head):
             self._checked, self._tracker = 0, None  # the head changed: start over

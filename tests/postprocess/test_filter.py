@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+
+from codestral_ls.context import extract
 from codestral_ls.postprocess import Suggestion, SuggestionFilter, plan_completion
 from golden.cases import context_at
 
@@ -68,3 +71,107 @@ def test_raw_keeps_what_was_fed() -> None:
     chain.feed("a")
     chain.feed("b")
     assert chain.raw == "ab"
+
+
+_SOUP = [
+    "def",
+    "f",
+    "(",
+    ")",
+    ":",
+    "{",
+    "}",
+    "[",
+    "]",
+    '"',
+    "'",
+    "`",
+    "#",
+    "//",
+    "/*",
+    "*/",
+    "=",
+    ",",
+    ";",
+    " ",
+    "    ",
+    "\t",
+    "\n",
+    "\n",
+    "\n    ",
+    "\n\t",
+    "return",
+    "x",
+    "if",
+    "else",
+    "end",
+    "<div>",
+    "</div>",
+    '"""',
+    "```",
+    "- ",
+    "\\",
+    "é",
+    "😀",
+    "}\n",
+    ")\n",
+    "pass",
+    "---",
+    "self.",
+]
+_LANGUAGES = [
+    "python",
+    "typescript",
+    "go",
+    "rust",
+    "c",
+    "ruby",
+    "php",
+    "sql",
+    "yaml",
+    "json",
+    "markdown",
+    "html",
+    "css",
+    "lua",
+    "",
+]
+
+
+def test_any_input_is_handled_the_same_whatever_the_chunking() -> None:
+    # Random code-like soup, with echoes of the document mixed in: the chain never raises,
+    # and 1-char, 3-char and whole-text streams give the same suggestion.
+    rng = random.Random(20261125)
+    for _ in range(600):
+        lines = "".join(rng.choice(_SOUP) for _ in range(rng.randint(0, 50))).split("\n")
+        row = rng.randrange(len(lines))
+        ctx = extract(
+            lines,
+            row,
+            rng.randint(0, len(lines[row])),
+            max_prefix_chars=rng.choice([40, 8000]),
+            max_suffix_chars=rng.choice([30, 4000]),
+            language_id=rng.choice(_LANGUAGES),
+        )
+        plan = plan_completion(ctx, rng.choice(["auto", "always", "never"]), 256)
+        raw = "".join(rng.choice(_SOUP) for _ in range(rng.randint(0, 30)))
+        if rng.random() < 0.3:
+            raw = ctx.prefix[-rng.randint(0, 30) :] + raw + ctx.suffix[: rng.randint(0, 40)]
+        results = []
+        for size in (1, 3, len(raw) + 1):
+            chain = SuggestionFilter(ctx, plan)
+            for start in range(0, len(raw), size):
+                if chain.feed(raw[start : start + size]):
+                    break
+            results.append(chain.finish())
+        assert results[0] == results[1] == results[2], (ctx.prefix[-40:], ctx.suffix[:40], raw)
+
+
+def test_an_echo_of_several_prefix_lines_is_judged_once_complete() -> None:
+    # At each of the first newlines the output could still be an echo of the lines above, so
+    # the single-line stop waits until the stream shows it is one; the echo is then dropped.
+    chain = make_filter("value = compute(a)\nresult = value * 2\nprint(█)\n")
+    assert not chain.feed("value = compute(a)\n")
+    assert not chain.feed("result = value * 2\n")
+    assert chain.feed("print(result)\nmore\n")
+    assert chain.finish() == Suggestion("result)", replace_chars=1)
