@@ -49,7 +49,7 @@ async def replay_one(
     ledger = Ledger()
     holder: dict[str, Replay] = {}
     responder = TruthResponder(
-        session.original, ledger, lambda: holder["replay"].client_state() if "replay" in holder else (False, None),
+        session.original, ledger, lambda: holder["replay"].client_state() if "replay" in holder else (False, None, ""),
         error_rate=args.error_rate, salt=args.seed,
     )
     seed = args.seed * 1000 + index

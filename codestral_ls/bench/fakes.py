@@ -53,6 +53,7 @@ class BackendCall:
     typing_through: bool  # the user was typing through a visible suggestion when it arrived
     ahead: bool = False  # it asks for text beyond the cursor (a prefetch "as if accepted")
     prompt_tokens: int = 0  # prefix + suffix sent, at ~4 characters a token
+    context: str = ""  # for requests made while typing through: the last key and what was visible
     tokens: int = 0  # tokens generated before the reply ended or the client hung up
     completed: bool = False
     cancelled: bool = False
@@ -71,14 +72,15 @@ class TruthResponder:
         self,
         original: str,
         ledger: Ledger,
-        client_state: Callable[[], tuple[bool, int | None]] = lambda: (False, None),
+        client_state: Callable[[], tuple[bool, int | None, str]] = lambda: (False, None, ""),
         error_rate: float = 0.1,
         salt: int = 0,
         max_lines: int = 3,
     ) -> None:
         self.original = original
         self.ledger = ledger
-        self.client_state = client_state  # (typing through a suggestion?, cursor offset in the original)
+        # (typing through a suggestion?, cursor offset in the original, what the user just did)
+        self.client_state = client_state
         self.error_rate = error_rate
         self.salt = salt
         self.max_lines = max_lines
@@ -95,10 +97,12 @@ class TruthResponder:
             seed = prompt_seed(prefix, self.salt)
             if text and random.Random(seed).random() < self.error_rate:
                 text = corrupt(text, seed)
-        typing_through, cursor = self.client_state()
+        typing_through, cursor, context = self.client_state()
         ahead = position is not None and cursor is not None and position > cursor
         call = BackendCall(time.perf_counter(), position, apply_stop(text, stop), typing_through and not ahead, ahead,
                            max(1, (len(prefix) + len(suffix)) // CHARS_PER_TOKEN))
+        if call.typing_through:
+            call.context = context
         self.ledger.calls.append(call)
         return call
 

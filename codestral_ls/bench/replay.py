@@ -85,6 +85,7 @@ class Replay:
         self.visible: Visible | None = None
         self.visible_since: float | None = None  # first time something was visible since the last key
         self.typing_through = False
+        self._last_insert: str | None = None
         self._pending: Pending | None = None
         self._waiters: set[asyncio.Task[None]] = set()
 
@@ -118,10 +119,13 @@ class Replay:
         self.result.duration_s = time.perf_counter() - began
         return self.result
 
-    def client_state(self) -> tuple[bool, int | None]:
-        """(typing through a visible suggestion?, cursor offset in the original when on track)."""
+    def client_state(self) -> tuple[bool, int | None, str]:
+        """(typing through a visible suggestion?, cursor offset in the original when on track,
+        the last key and the suggestion still visible, for the record)."""
         on_track = self.session.target.startswith(self.typed)
-        return self.typing_through, (self.editor.cursor if on_track else None)
+        visible = self.visible.text if self.visible is not None else None
+        note = f"typed {self._last_insert!r}, visible {visible!r}, line {self.editor.line_prefix()!r}"
+        return self.typing_through, (self.editor.cursor if on_track else None), note
 
     @property
     def typed(self) -> str:
@@ -130,6 +134,7 @@ class Replay:
     def _press(self, stroke: Keystroke) -> None:
         edit = press(self.editor, stroke)
         inserted = edit.text if edit.start == edit.end == self.editor.cursor else None
+        self._last_insert = inserted if stroke.key != "backspace" else "<backspace>"
         self.result.keystrokes += 1
         if stroke.key != "backspace":
             self.result.typed_chars += 1

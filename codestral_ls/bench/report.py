@@ -46,6 +46,7 @@ def session_row(label: str, session: Session, result: SessionResult, ledger: Led
         "accepted_chars": result.accepted_chars,
         "accepts": result.accepts,
         "partial_accepts": result.partial_accepts,
+        "typing_through_contexts": [call.context for call in ledger.calls if call.typing_through],
         "duration_s": round(result.duration_s, 1),
         "finished": result.finished,
     }

@@ -15,7 +15,7 @@ SUFFIX = "\n    return total\n"
 
 
 def _responder(ledger: Ledger, error_rate: float = 0.0) -> TruthResponder:
-    return TruthResponder(ORIGINAL, ledger, lambda: (True, len(PREFIX)), error_rate=error_rate)
+    return TruthResponder(ORIGINAL, ledger, lambda: (True, len(PREFIX), ""), error_rate=error_rate)
 
 
 def test_truth_responder_answers_the_rest_of_the_line() -> None:
@@ -29,7 +29,7 @@ def test_truth_responder_answers_the_rest_of_the_line() -> None:
 
 def test_truth_responder_marks_prefetches_ahead_of_the_cursor() -> None:
     ledger = Ledger()
-    responder = TruthResponder(ORIGINAL, ledger, lambda: (True, 3))
+    responder = TruthResponder(ORIGINAL, ledger, lambda: (True, 3, ""))
     call = responder.answer(PREFIX, SUFFIX)
     assert call.ahead and not call.typing_through
 
