@@ -188,6 +188,8 @@ def _session(
                 *code_server,
                 *("--auth", "none", "--bind-addr", f"127.0.0.1:{port}"),
                 *("--disable-telemetry", "--disable-update-check", "--disable-workspace-trust"),
+                # Trace level lets vscode-languageclient log the LSP traffic to Codestral.log.
+                *("--log", "trace"),
                 str(workspace),
             ],
             env=process_env,
@@ -226,6 +228,11 @@ def _session(
     return report, f"report: {json.dumps(report, indent=1)}\n{_logs(data)}"
 
 
+def _lsp_trace(tmp_path: Path) -> str:
+    """The extension's output channel: its own lines and, at trace level, the LSP traffic."""
+    return "".join(f.read_text(errors="replace") for f in (tmp_path / "data").rglob("Codestral.log"))
+
+
 def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, vsix: Path, fake_codestral: FakeMistral) -> None:
     report, diagnostics = _session(
         tmp_path,
@@ -234,7 +241,7 @@ def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, vsix: Path
             "codestral.endpoint": fake_codestral.base_url,
             # The repo's own server: a Python runs `python -m codestral_ls`.
             "codestral.serverPath": sys.executable,
-            "codestral.trace.server": "messages",
+            "codestral.trace.server": "verbose",
             "codestral.languages": {"markdown": False},
         },
         files={"add.py": "", "notes.md": ""},
@@ -261,6 +268,13 @@ def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, vsix: Path
     # Per file: markdown is off in the settings; the Python file still shows the error.
     assert "markdown" in steps["disabled for this file"]["label"], diagnostics
     assert steps["other file keeps the global state"]["label"].startswith("Codestral: error")
+
+    # Accepting ran the item's command: VS Code -> vscode-languageclient -> the server.
+    trace = _lsp_trace(tmp_path)
+    execute = trace.find("Sending request 'workspace/executeCommand")
+    assert execute != -1 and '"command": "codestral.accept"' in trace[execute : execute + 600], trace[-4000:]
+    # The stored key reached the server as a settings push.
+    assert "Sending notification 'workspace/didChangeConfiguration'" in trace, trace[-4000:]
 
     keys = [request.headers.get("authorization") for request in fake_codestral.requests]
     assert f"Bearer {GOOD_KEY}" in keys, keys  # env CODESTRAL_API_KEY reached the server
