@@ -100,8 +100,9 @@ class _Facts:
             indent_width(self.upcoming[0]) == base and lang.is_closer_line(self.upcoming[0].strip(), self.language_id)
         )
         # A header the user typed opens the block the suggestion fills; on a blank line, the
-        # suggestion is a run of statements, and only at top level is one definition the unit.
-        header = bool(ctx.line_prefix.strip()) or base == 0
+        # suggestion is a run of statements, except that one definition (a function, a method,
+        # or anything at top level) is a unit of its own.
+        header = bool(ctx.line_prefix.strip()) or base == 0 or lang.is_definition(cursor_line)
         return Scope(
             base=base,
             opened=header and lang.opens_block(cursor_line, self.language_id),

@@ -72,6 +72,16 @@ _CONTINUATION_ONLY_IN = {
 _KEYWORD_OPENER = re.compile(r"(def|class|module|if|unless|while|until|for|case|begin|function|local function)\b")
 _OPEN_TAG = re.compile(r"<([A-Za-z][\w:-]*)(\s[^<>]*)?>$")
 _ARROW_LANGUAGES = frozenset({"javascript", "typescript", "javascriptreact", "typescriptreact"})
+# Definition headers: a keyword (`def`, `fn`, `class`...) or, in Java/C#-like languages,
+# modifiers then a signature (`public String name() {`).
+_DEFINITION = re.compile(
+    r"^\s*(export\s+|pub(\(\w+\))?\s+|public\s+|private\s+|protected\s+|static\s+|async\s+)*"
+    r"(def|class|fn|func|function|struct|enum|interface|impl|trait|module|type|record)\b"
+)
+_METHOD = re.compile(
+    r"^\s*(public|private|protected|internal|static|override|virtual|final|abstract|async)\b"
+    r"[^=;]*\)\s*(throws\s+[\w., ]+)?\s*\{?\s*$"
+)
 _TOP_LEVEL_MARKERS = ("\ndef ", "\nclass ", "\nasync def ", "\nimport ", "\nfrom ", "\n@")
 _TRIPLE_START = re.compile(r"^[ \t]*[rRbBuUfF]{0,2}(?:\"\"\"|''')", re.MULTILINE)
 _TRIPLE_END = re.compile(r"(?:\"\"\"|''')[ \t]*$", re.MULTILINE)
@@ -216,6 +226,11 @@ def opens_block(line: str, language_id: str) -> bool:
         if tag and tag.group(1).lower() not in _VOID_TAGS and not code.endswith("/>"):
             return True
     return False
+
+
+def is_definition(line: str) -> bool:
+    """Whether a line starts a definition (function, method, class, type)."""
+    return _DEFINITION.search(line) is not None or _METHOD.search(line) is not None
 
 
 def is_closer_line(stripped: str, language_id: str) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from .brackets import scan
 from .indentation import indent_width
-from .language import opens_block
+from .language import is_definition, opens_block
 
 # Largest group of lines whose threefold repetition is detected.
 MAX_GROUP_LINES = 4
@@ -21,11 +21,6 @@ ECHO_MIN_LINES = 3
 # a looping model goes on until its token budget, far past eight).
 _INLINE_LOOP = re.compile(r"(\S.{3,29}?)\1{7,}")
 _LETTERS = re.compile(r"[A-Za-z]")
-# Headers whose duplicate is never wanted: definitions (a repeated `try:` or `if` is common code).
-_DEFINITION = re.compile(
-    r"^\s*(export\s+|pub(\(\w+\))?\s+|public\s+|private\s+|protected\s+|static\s+|async\s+)*"
-    r"(def|class|fn|func|function|struct|enum|interface|impl|trait|module|type|record)\b"
-)
 
 
 def repeated_line(lines: Sequence[str], index: int) -> int | None:
@@ -95,7 +90,7 @@ def echoed_block(
     run = [line.rstrip() for line in lines[first : index + 1]]
     if not all(line.strip() for line in run) or indent_width(run[0]) > base:
         return None
-    if not opens_block(run[0], language_id) or not _DEFINITION.search(run[0]):
+    if not opens_block(run[0], language_id) or not is_definition(run[0]):
         return None
     if first == 0 and not run[0].strip():
         return None
@@ -105,7 +100,7 @@ def echoed_block(
     level = indent_width(run[0])
     for position in range(len(window) - 1, -1, -1):
         candidate = window[position]
-        if candidate.strip() and indent_width(candidate) == level and _DEFINITION.search(candidate):
+        if candidate.strip() and indent_width(candidate) == level and is_definition(candidate):
             following = [line.rstrip() for line in window[position : position + ECHO_MIN_LINES]]
             return first if following == run else None
     return None
