@@ -102,3 +102,24 @@ def test_markdown_cut(lines: list[str], in_fence: bool, fence_below: bool, kept:
 )
 def test_fix_json_commas(text: str, next_line: str, fixed: str) -> None:
     assert lang.fix_json_commas(text, next_line) == fixed
+
+
+@pytest.mark.parametrize(
+    ("line", "definition"),
+    [
+        ("def push(self, item):", True),
+        ("    async def fetch(url):", True),
+        ("pub fn parse(input: &str) -> Result<Ast> {", True),
+        ("export function clamp(v: number): number {", True),
+        ("func (s *Server) Close() error {", True),
+        ("    public String getName() {", True),
+        ("    private static int count(List<String> xs) throws IOException {", True),
+        ("class Stack:", True),
+        ("    if x:", False),
+        ("    try {", False),
+        ("    public int size = items.size();", False),
+        ("    return type(x)", False),
+    ],
+)
+def test_is_definition(line: str, definition: bool) -> None:
+    assert lang.is_definition(line) is definition
