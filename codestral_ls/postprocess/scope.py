@@ -29,10 +29,15 @@ class Scope:
     closer_below: bool
 
 
-def depth_change(line: str, language_id: str) -> int:
-    """How many blocks a line opens minus how many it closes (brackets, tags, keywords)."""
+def depth_change(line: str, language_id: str, *, left_open: bool = False) -> int:
+    """How many blocks a line opens minus how many it closes (brackets, tags, keywords).
+    `left_open`: count the brackets the line leaves open, ignoring those it closes from
+    before (`} catch {` leaves one block open: the suggestion's own)."""
     code = lang.strip_strings(lang.code_part(line, language_id))
-    change = sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
+    if left_open:
+        change = sum(1 for c in _unclosed(code) if c in "([{")
+    else:
+        change = sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
     if language_id in lang.MARKUP_LANGUAGES and "<" in code:
         opens = sum(1 for m in _TAG_OPEN.finditer(code) if not m.group(1))
         change += opens - len(_VOID.findall(code)) - len(_TAG_CLOSE.findall(code))
@@ -45,13 +50,23 @@ def depth_change(line: str, language_id: str) -> int:
     return change
 
 
+def _unclosed(code: str) -> list[str]:
+    stack: list[str] = []
+    for char in code:
+        if char in "([{":
+            stack.append(char)
+        elif char in ")]}" and stack:
+            stack.pop()
+    return stack
+
+
 class ScopeTracker:
     """Fed the suggestion's lines in order (line 0 being the whole cursor line); `check` says
     where to cut, as the number of lines to keep."""
 
     def __init__(self, scope: Scope, first_line: str) -> None:
         self.scope = scope
-        self.depth = max(0, depth_change(first_line, scope.language_id))
+        self.depth = max(0, depth_change(first_line, scope.language_id, left_open=True))
         # Whether a suggestion line at the cursor's level opened a block (`try:` on line 0).
         self.opened_at_base = lang.opens_block(first_line, scope.language_id)
         # Python: inside a triple-quoted string the suggestion opened (a docstring).
