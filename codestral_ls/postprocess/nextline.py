@@ -12,7 +12,8 @@ FUZZY_MIN_CHARS = 16
 # suggestion.
 FAR_LINE_MIN_CHARS = 24
 LOOKAHEAD_LINES = 3
-_WORD = re.compile(r"\w*")
+_TOKEN = re.compile(r"\w+|\S")
+_NAME = re.compile(r"\w+")
 
 
 def upcoming_lines(suffix: str) -> list[str]:
@@ -62,30 +63,29 @@ def edit_distance_within(a: str, b: str, limit: int) -> bool:
     return previous[len(b)] <= limit
 
 
-def _differing_middles(a: str, b: str) -> tuple[str, str]:
-    start = 0
-    while start < len(a) and start < len(b) and a[start] == b[start]:
-        start += 1
-    end_a, end_b = len(a), len(b)
-    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
-        end_a -= 1
-        end_b -= 1
-    return a[start:end_a], b[start:end_b]
+def siblings(line: str, other: str) -> bool:
+    """Lines with the same tokens but for some names or numbers: `key[3] = k[2] << 5` and
+    `key[5] = k[4] << 3` are parallel lines of a table, not one line reproduced."""
+    mine, theirs = _TOKEN.findall(line), _TOKEN.findall(other)
+    if len(mine) != len(theirs):
+        return False
+    differing = [(a, b) for a, b in zip(mine, theirs, strict=True) if a != b]
+    return bool(differing) and all(_NAME.fullmatch(a) and _NAME.fullmatch(b) for a, b in differing)
 
 
 def near_duplicate(line: str, other: str) -> bool:
-    """Equal, or (both long enough) within 10% edit distance of the longer one, unless they
-    differ only in one name or number: `fmt(p(50))` above `fmt(p(95))` is a sibling line the
-    user wants, not the one below reproduced."""
+    """Equal, or (both long enough) within 10% edit distance of the longer one, unless they are
+    siblings: `fmt(p(50))` above `fmt(p(95))` is a line the user wants, not the one below
+    reproduced."""
     if line == other:
         return True
     longest = max(len(line.strip()), len(other.strip()))
     if min(len(line.strip()), len(other.strip())) < FUZZY_MIN_CHARS:
         return False
-    mine, theirs = _differing_middles(line, other)
-    if _WORD.fullmatch(mine) and _WORD.fullmatch(theirs):
+    limit = (longest - 1) // 10
+    if abs(len(line) - len(other)) > limit or siblings(line, other):
         return False
-    return edit_distance_within(line, other, (longest - 1) // 10)
+    return edit_distance_within(line, other, limit)
 
 
 def reproduces_next_line(line: str, upcoming: Sequence[str]) -> bool:

@@ -8,6 +8,7 @@ from codestral_ls.postprocess.nextline import (
     edit_distance_within,
     near_duplicate,
     reproduces_next_line,
+    siblings,
     upcoming_lines,
 )
 
@@ -76,3 +77,22 @@ def test_upcoming_lines_skip_the_cursor_line_and_blanks() -> None:
 )
 def test_reproduces_next_line(line: str, upcoming: list[str], reproduced: bool) -> None:
     assert reproduces_next_line(line, upcoming) is reproduced
+
+
+@pytest.mark.parametrize(
+    ("line", "other", "are_siblings"),
+    [
+        (
+            "key64[3] = ((key56[2] << 5) & 0xFF) | (key56[3] >> 3);",
+            "key64[5] = ((key56[4] << 3) & 0xFF) | (key56[5] >> 5);",
+            True,
+        ),
+        ("fmt(percentile(pauses, 50), 0),", "fmt(percentile(pauses, 95), 0),", True),
+        ('logger.debug("parsed %s=%s", name)', 'logger.debug("parsed %s = %s", name)', False),
+        ("return {'a': 1}", 'return {"a": 1}', False),
+        ("same line", "same line", False),
+        ("a + b", "a + b + c", False),
+    ],
+)
+def test_siblings(line: str, other: str, are_siblings: bool) -> None:
+    assert siblings(line, other) is are_siblings
