@@ -53,7 +53,8 @@ async def replay_one(
         error_rate=args.error_rate, salt=args.seed,
     )
     seed = args.seed * 1000 + index
-    stderr_path = log_dir / f"{contender.kind}-{index}.log"
+    slug = "".join(c if c.isalnum() else "-" for c in contender.label.lower())
+    stderr_path = log_dir / f"{slug}-session{index + 1}.log"
     if contender.kind == "tabby":
         assert tabby_cli is not None
         starting = start_tabby(tabby_cli, responder, latency, seed, stderr_path)
