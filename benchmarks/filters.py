@@ -1,6 +1,6 @@
 """Issue 6's post-processing benchmark: golden pass rates, chain cost, characters saved.
 
-    python benchmarks/filters.py [--repeat N] [--chunk CHARS]
+    python benchmarks/filters.py [--repeat N] [--chunk CHARS] [--show-failures]
 
 Prints three tables:
 - pass rates per language and per filter (the concern a case exercises), good cases left
@@ -56,13 +56,19 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def pass_tables(cases: list[GoldenCase], chunk: int) -> tuple[str, int]:
+def pass_tables(cases: list[GoldenCase], chunk: int, show_failures: bool = False) -> tuple[str, int]:
     by_language: dict[str, list[tuple[GoldenCase, bool]]] = defaultdict(list)
     by_filter: dict[str, list[tuple[GoldenCase, bool]]] = defaultdict(list)
     failures = 0
     for case in cases:
-        passed = run_pure(case, chunk).matches(case)
+        result = run_pure(case, chunk)
+        passed = result.matches(case)
         failures += not passed
+        if not passed and show_failures:
+            print(
+                f"FAIL {case.source} {case.name}: got {result.suggestion!r} "
+                f"(stop: {result.stop_rule or '-'}), expected {case.expected!r} replacing {case.replace_chars}"
+            )
         by_language[case.language_id].append((case, passed))
         by_filter[case.filter or "-"].append((case, passed))
     lines = []
@@ -237,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=50, help="rounds over all cases")
     parser.add_argument("--chunk", type=int, default=4, help="characters per stream chunk")
+    parser.add_argument("--show-failures", action="store_true", help="print each failing golden case")
     args = parser.parse_args(argv)
     cases = load_cases()
     print(
@@ -244,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {platform.python_version()}"
     )
     print(f"stream chunks of {args.chunk} characters, max_tokens {MAX_TOKENS}\n")
-    table, failures = pass_tables(cases, args.chunk)
+    table, failures = pass_tables(cases, args.chunk, args.show_failures)
     print(table, "\n")
     print("chain cost per suggestion (plan + filter + all chunks + finish):")
     # Thread CPU time leaves out the time other processes hold the CPU; wall time does not.
