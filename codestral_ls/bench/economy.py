@@ -90,19 +90,36 @@ async def run_all(args: argparse.Namespace) -> int:
     print(report.economy_preamble(sessions, latency, args, contenders, tabby_note))
     started = time.perf_counter()
     semaphore = asyncio.Semaphore(max(1, args.jobs))
+    failures: list[str] = []
 
     async def session_runs(index: int, session: Session) -> list[Run]:
         async with semaphore:
-            runs = await asyncio.gather(*(
-                replay_one(contender, session, index, args, latency, tabby_cli, out) for contender in contenders))
+            outcomes = await asyncio.gather(*(
+                replay_one(contender, session, index, args, latency, tabby_cli, out) for contender in contenders),
+                return_exceptions=True)
+            runs: list[Run] = []
+            for contender, outcome in zip(contenders, outcomes, strict=True):
+                if isinstance(outcome, Run):
+                    runs.append(outcome)
+                else:
+                    failures.append(f"{contender.label} failed on {session.name}: {outcome!r} "
+                                    f"(its stderr is in {out})")
             print(f"  session {index + 1}/{len(sessions)} {session.name}: done", file=sys.stderr)
-            return list(runs)
+            return runs
 
     nested = await asyncio.gather(*(session_runs(i, s) for i, s in enumerate(sessions)))
     runs = [run for group in nested for run in group]
+    for failure in failures:
+        print(f"error: {failure}")
+    if not runs:
+        return 1
+    contenders = [c for c in contenders if any(run.contender == c for run in runs)]
     rows = [report.session_row(run.contender.label, run.session, run.result, run.ledger) for run in runs]
-    print(report.economy_tables(rows, [c.label for c in contenders], markdown=args.markdown))
-    verdict = report.economy_verdict(rows, CODESTRAL.label, NAIVE.label, TABBY.label if tabby_cli else None)
+    labels = [c.label for c in contenders]
+    print(report.economy_tables(rows, labels, markdown=args.markdown))
+    verdict = report.economy_verdict(rows, CODESTRAL.label if CODESTRAL in contenders else None,
+                                     NAIVE.label if NAIVE in contenders else None,
+                                     TABBY.label if TABBY in contenders else None)
     print(verdict)
     if tabby_note:
         print(f"note: {tabby_note}")
@@ -111,9 +128,9 @@ async def run_all(args: argparse.Namespace) -> int:
     (out / "economy.json").write_text(json.dumps(data, indent=1))
     from .plot import plot_economy
 
-    image = plot_economy(rows, [c.label for c in contenders], out)
+    image = plot_economy(rows, labels, out)
     print(f"wrote {out / 'economy.json'} and {image}  ({time.perf_counter() - started:.0f} s)")
-    return 0
+    return 1 if failures else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -289,7 +289,11 @@ async def run(args: argparse.Namespace) -> int:
           f"machine: {machine()}\n")
     results: list[SizeResult] = []
     for lines in sizes:
-        result = await measure_size(lines, keystrokes, profile, args, log)
+        try:
+            result = await measure_size(lines, keystrokes, profile, args, log)
+        except (OSError, asyncio.TimeoutError) as exc:
+            print(f"error: the server stopped answering at {lines:,} lines ({exc!r}); its stderr is in {log}")
+            return 1
         results.append(result)
         print(f"  {lines:>7} lines: done", file=sys.stderr)
     rows = []

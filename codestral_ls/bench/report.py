@@ -110,7 +110,9 @@ def economy_tables(rows: Sequence[Row], labels: Sequence[str], markdown: bool = 
     return "\n" + "\n\n".join(parts) + "\n"
 
 
-def economy_verdict(rows: Sequence[Row], ours: str, naive: str, tabby: str | None) -> str:
+def economy_verdict(rows: Sequence[Row], ours: str | None, naive: str | None, tabby: str | None) -> str:
+    if ours is None:
+        return "targets: not judged (codestral-ls did not run)"
     mine = total_row(rows, ours)
     lines = ["targets:"]
     through = mine["typing_through_requests"]
@@ -119,7 +121,7 @@ def economy_verdict(rows: Sequence[Row], ours: str, naive: str, tabby: str | Non
     p50_ours = percentile(mine["pause_to_visible_ms"], 50)
     for label, name in ((tabby, "tabby-agent"), (naive, "the naive baseline")):
         if label is None:
-            lines.append("  [skipped] comparison with tabby-agent (not run)")
+            lines.append(f"  [skipped] comparison with {name} (not run)")
             continue
         other = total_row(rows, label)
         ratio = mine["requests"] / other["requests"] if other["requests"] else float("nan")
