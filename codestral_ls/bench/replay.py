@@ -57,6 +57,7 @@ class SessionResult:
     shown_positions: list[int] = attrs.Factory(list)
     duration_s: float = 0.0
     finished: bool = True
+    converged: bool = False  # the document ended exactly as the original file
 
 
 class Replay:
@@ -112,6 +113,8 @@ class Replay:
             last_key = now
             if not self._accept_if_right(now):
                 self._press(stroke)
+        # Whatever was accepted on the way, the user ends with the file as it was.
+        self.result.converged = self.editor.text == self.session.original
         await asyncio.sleep(0.8)  # let the last replies and stream ends arrive
         for task in list(self._waiters):
             task.cancel()

@@ -49,6 +49,7 @@ def session_row(label: str, session: Session, result: SessionResult, ledger: Led
         "typing_through_contexts": [call.context for call in ledger.calls if call.typing_through],
         "duration_s": round(result.duration_s, 1),
         "finished": result.finished,
+        "converged": result.converged,
     }
 
 
