@@ -112,10 +112,13 @@ def economy_tables(rows: Sequence[Row], labels: Sequence[str], markdown: bool = 
 
 
 def economy_verdict(rows: Sequence[Row], ours: str | None, naive: str | None, tabby: str | None) -> str:
+    broken = [f"{row['session']} · {row['contender']}" for row in rows if not row.get("converged", True)]
+    check = (f"harness check: {len(broken)} replays did not end as the original file: {', '.join(broken)}\n"
+             if broken else "")
     if ours is None:
-        return "targets: not judged (codestral-ls did not run)"
+        return check + "targets: not judged (codestral-ls did not run)"
     mine = total_row(rows, ours)
-    lines = ["targets:"]
+    lines = [check + "targets:"] if check else ["targets:"]
     through = mine["typing_through_requests"]
     lines.append(f"  [{'ok' if through == 0 else 'MISSED'}] zero backend requests while typing through "
                  f"a suggestion: {through}")
