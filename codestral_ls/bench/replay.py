@@ -238,7 +238,9 @@ class Replay:
         self.result.nonempty_replies += 1
         if len(self.ledger.calls) == calls_before:
             self.result.served_without_backend += 1
-        self.visible = Visible(text, item, arrived, edit, lead)
+        # The same ghost text, re-served while typing through it, has been on screen all along.
+        shown_at = self.visible.shown_at if self.visible is not None and self.visible.text == text else arrived
+        self.visible = Visible(text, item, shown_at, edit, lead)
         if self.visible_since is None:
             self.visible_since = arrived
         if self.session.target.startswith(self.typed):
