@@ -303,6 +303,15 @@ class Pipeline:
         )
         self.failures.succeeded()
         suggestion = suggestion_filter.finish()
+        stop = suggestion_filter.stop
+        log.debug(
+            "%s plan (%s), %d chars streamed, stopped by %s, %s",
+            "multi-line" if plan.multiline else "single-line",
+            plan.reason,
+            suggestion_filter.consumed_chars,
+            stop.rule if stop else "end of stream",
+            f"{len(suggestion.text)} chars shown" if suggestion else "nothing shown",
+        )
         if suggestion is not None:
             self.cache.put(ctx, suggestion)
         return suggestion
