@@ -107,7 +107,16 @@ def economy_tables(rows: Sequence[Row], labels: Sequence[str], markdown: bool = 
             if row["session"] == session:
                 body.append([f"{session} · {row['contender']}", *_cells(row)])
     totals = [[f"TOTAL · {label}", *_cells(total_row(rows, label))] for label in labels]
-    parts = [table(HEADERS, body, markdown), table(HEADERS, totals, markdown), LEGEND]
+    sums = []
+    for label in labels:
+        total = total_row(rows, label)
+        sums.append([label, str(total["target_chars"]), str(total["typed_chars"]), str(total["accepted_chars"]),
+                     str(total["requests"]), str(total["prompt_tokens"]), str(total["tokens"]),
+                     fmt(total["prompt_tokens"] / total["requests"] if total["requests"] else float("nan"), 0)])
+    sum_headers = ["all sessions · client", "chars to type", "typed", "accepted", "requests", "prompt tokens",
+                   "generated tokens", "prompt tok/request"]
+    parts = [table(HEADERS, body, markdown), table(HEADERS, totals, markdown), table(sum_headers, sums, markdown),
+             LEGEND]
     return "\n" + "\n\n".join(parts) + "\n"
 
 
