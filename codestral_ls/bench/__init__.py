@@ -66,10 +66,14 @@ def add_economy_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     import asyncio
 
-    if args.suite == "economy":
-        from .economy import run_all
+    try:
+        if args.suite == "economy":
+            from .economy import run_all
 
-        return asyncio.run(run_all(args))
-    from .latency import run
+            return asyncio.run(run_all(args))
+        from .latency import run
 
-    return asyncio.run(run(args))
+        return asyncio.run(run(args))
+    except KeyboardInterrupt:
+        print("\nstopped.")
+        return 130
