@@ -11,7 +11,7 @@
 // Prints one JSON line: {ok, steps: [{name, ms, ...}], error?}. Exits 0 even on failure so the
 // caller always gets the report; screenshots land in artifactsDir.
 
-import { readFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
@@ -66,9 +66,17 @@ async function ghostText() {
   );
 }
 
-/** Quick Open; retried because the workbench may still be restoring. */
+/** Its tab if it is open, else Quick Open (retried: the workbench may still be restoring). */
 async function openFile(name) {
+  const activeTab = page.locator(`.tab.active[aria-label^="${name}"]`).first();
+  const tab = page.locator(`.tabs-container .tab[aria-label^="${name}"]`).first();
+  if (await tab.isVisible()) {
+    await tab.click();
+    await activeTab.waitFor({ timeout: 5000 });
+    return;
+  }
   await poll(`an editor for ${name}`, async () => {
+    if (await page.locator('.quick-input-widget input').isVisible()) await page.keyboard.press('Escape');
     await page.keyboard.press('Control+P');
     const input = page.locator('.quick-input-widget input');
     if (!(await input.isVisible())) return false;
@@ -76,8 +84,7 @@ async function openFile(name) {
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
     try { await row.waitFor({ timeout: 3000 }); } catch { await page.keyboard.press('Escape'); return false; }
     await page.keyboard.press('Enter');
-    return poll('the tab', () => page.locator(`.tab.active[aria-label^="${name}"]`).first().isVisible(), 5000)
-      .catch(() => false);
+    return poll('the tab', () => activeTab.isVisible(), 5000).catch(() => false);
   }, 30000);
 }
 
@@ -165,9 +172,18 @@ async function main() {
       await page.locator('.monaco-editor .view-lines').first().click();
       await page.keyboard.press('Control+End');
       await page.keyboard.press('Enter');
-      await page.keyboard.type('def sub(a, b):', { delay: 30 });
-      await page.keyboard.press('Enter');
-      return { label: await waitForStatus('Codestral: error', 20000) };
+      // The key reaches the server asynchronously (SecretStorage event -> settings push): if a
+      // request still went out with the old key, type another line rather than fail.
+      const lines = ['def sub(a, b):', 'def mul(a, b):', 'def div(a, b):'];
+      for (const [attempt, line] of lines.entries()) {
+        await page.keyboard.type(line, { delay: 30 });
+        await page.keyboard.press('Enter');
+        const label = await waitForStatus('Codestral: error', 7000).catch(() => null);
+        if (label) return { label, attempts: attempt + 1 };
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Enter');
+      }
+      throw new Error(`no error state after ${lines.length} tries; status: ${await statusLabel()}`);
     });
 
     // A file whose language is switched off: the status bar says so for that file only.
@@ -192,6 +208,7 @@ async function main() {
     await page.screenshot({ path: path.join(config.artifactsDir, report.ok ? 'final.png' : 'failure.png') }).catch(() => {});
     report.totalMs = Date.now() - started;
     await context.close().catch(() => {});
+    writeFileSync(path.join(config.artifactsDir, 'report.json'), JSON.stringify(report, null, 1));
     process.stdout.write(JSON.stringify(report) + '\n');
   }
 }

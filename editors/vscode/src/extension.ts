@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import { type LanguageClient, State } from 'vscode-languageclient/node';
 import { ApiKeyStore } from './apiKey';
 import { createClient, pushSettings } from './client';
 import { registerCommands } from './commands';
@@ -59,12 +59,16 @@ export class Extension implements vscode.Disposable {
     }, initialSettings);
     this.client = client;
     client.onDidChangeState((e) => {
-      // 1 = Stopped in vscode-languageclient's State enum.
       // Keep the message of a failed start, set below.
-      if (e.newState === 1 && this.client === client && this.status.model.current !== 'stopped') this.status.set('stopped');
+      if (e.newState === State.Stopped && this.client === client && this.status.model.current !== 'stopped') {
+        this.status.set('stopped');
+      }
     });
     try {
       await client.start();
+      // A key or setting changed while the server was starting was not pushed: push it now.
+      const settings = await this.settings();
+      if (JSON.stringify(settings) !== JSON.stringify(initialSettings)) await pushSettings(client, settings);
     } catch (err) {
       const message = `codestral-ls failed to start: ${err instanceof Error ? err.message : String(err)}`;
       this.output.error(message);
