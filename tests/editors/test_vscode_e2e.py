@@ -225,7 +225,8 @@ def _session(
     assert lines, f"no report from run.mjs: {driver.stderr[-3000:]}\n{_logs(data)}"
     report: dict[str, Any] = json.loads(lines[-1])
     print(json.dumps(report, indent=1))  # shown with -rP; the steps carry timings
-    return report, f"report: {json.dumps(report, indent=1)}\n{_logs(data)}"
+    artifacts = tmp_path / "artifacts"
+    return report, f"report: {json.dumps(report, indent=1)}\nscreenshots: {artifacts}\n{_logs(data)}"
 
 
 def _lsp_trace(tmp_path: Path) -> str:
