@@ -149,10 +149,11 @@ def machine() -> str:
 
 
 def cpu_seconds(pid: int | None) -> float:
-    """User + system CPU time of `pid` so far, from /proc/PID/stat (NaN where unavailable)."""
+    """CPU time `pid` has run so far, all threads: the scheduler's exact figure from
+    /proc/PID/task/*/schedstat (tick-sampled utime+stime misreport processes that wake on timers)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        tasks = Path(f"/proc/{pid}/task")
+        return sum(int((task / "schedstat").read_text().split()[0]) for task in tasks.iterdir()) / 1e9
     except (OSError, ValueError, IndexError):
         return float("nan")
 
@@ -284,7 +285,7 @@ async def run(args: argparse.Namespace) -> int:
           "each keystroke = didChange(1 char) + inlineCompletion(triggerKind Invoked); server = reply - backend;\n"
           "to-backend = keystroke sent -> request at the fake; after-backend = fake done -> reply;\n"
           "floor = round trip of a request the server rejects at once (stdio + JSON-RPC alone);\n"
-          "CPU/key = the server's user+system CPU time per keystroke (/proc; insensitive to other load);\n"
+          "CPU/key = the server's CPU time per keystroke (/proc schedstat; little affected by other load);\n"
           "notes/key = server notifications per keystroke (each one more write and client wake-up)\n"
           f"machine: {machine()}\n")
     results: list[SizeResult] = []
