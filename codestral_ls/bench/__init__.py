@@ -42,6 +42,8 @@ def add_latency_arguments(parser: argparse.ArgumentParser) -> None:
                          help="latency of the built-in fake backend for the overhead table "
                               "(realistic: see --ttft-ms and --per-token-ms)")
     latency.add_argument("--no-demo", action="store_true", help="skip the streaming demo")
+    latency.add_argument("--stream-cost", action="store_true",
+                         help="also measure the server's CPU per streamed chunk (~1 min)")
     latency.add_argument("--real", action="store_true",
                          help="also measure a real endpoint (costs money with Mistral: see the warning)")
     latency.add_argument("--real-backend", choices=["mistral", "ollama", "llamacpp", "openai"], default=None,

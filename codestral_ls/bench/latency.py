@@ -74,8 +74,9 @@ class Sample:
 class TimingResponder:
     """Always the same suggestion; with a latency profile, sleeps its own time to first token."""
 
-    def __init__(self, profile: LatencyProfile, seed: int) -> None:
+    def __init__(self, profile: LatencyProfile, seed: int, text: str = SUGGESTION) -> None:
         self.profile = profile
+        self.text = text
         self.rng = random.Random(seed)
         self.ttfts_ms: list[float] = []
 
@@ -84,7 +85,7 @@ class TimingResponder:
         self.ttfts_ms.append(ttft * 1000)
         if ttft:
             await asyncio.sleep(ttft)
-        return SUGGESTION
+        return self.text
 
 
 class Typer:
@@ -185,9 +186,10 @@ class SizeResult:
 
 
 async def measure_size(lines: int, keystrokes: int, profile: LatencyProfile, args: argparse.Namespace,
-                       log: Path | None, on_sample: Any = None, warmup: int = 20) -> SizeResult:
+                       log: Path | None, on_sample: Any = None, warmup: int = 20,
+                       suggestion: str = SUGGESTION) -> SizeResult:
     text, line = generate_document(lines)
-    responder = TimingResponder(profile, args.seed)
+    responder = TimingResponder(profile, args.seed, suggestion)
     fake = TimedFakeMistral(responder, latency=attrs.evolve(profile, ttft_median_ms=0.0, ttft_min_ms=0.0,
                                                            ttft_max_ms=0.0, ttft_sigma=0.0))
     await fake.start()
@@ -320,6 +322,8 @@ async def run(args: argparse.Namespace) -> int:
         await streaming_demo(args, log)
     verdict = _verdict(results)
     print("\n" + verdict + f"\nmachine at the end: {machine()}")
+    if args.stream_cost:
+        await stream_cost(args, log)
     if args.real:
         from .real import run_real
 
@@ -366,3 +370,19 @@ async def streaming_demo(args: argparse.Namespace, log: Path | None, keystrokes:
     print(f"  reply p50 {p50:.0f} ms, p95 {p95:.0f} ms; server overhead p50 "
           f"{p50_p95_p99([s.overhead_ms for s in result.samples])[0]:.2f} ms")
     return lines
+
+
+async def stream_cost(args: argparse.Namespace, log: Path | None, keystrokes: int = 30) -> None:
+    """The server's CPU per keystroke for short and long answers, delivered at once or token by token."""
+    long_text = "compute_total(items, limit) + " * 6 + "0"
+    spaced = attrs.evolve(REALISTIC, ttft_min_ms=150.0, ttft_max_ms=150.0, ttft_median_ms=150.0)
+    at_once = attrs.evolve(spaced, per_token_ms=0.0)
+    rows = []
+    for label, profile in (("all chunks in one read", at_once),
+                           (f"a chunk every {spaced.per_token_ms:.0f} ms", spaced)):
+        for text in (SUGGESTION, long_text):
+            result = await measure_size(1000, keystrokes, profile, args, log, warmup=2, suggestion=text)
+            chunks = -(-len(text) // spaced.chunk_chars)
+            rows.append([label, f"{len(text)} chars / {chunks} chunks", fmt(result.cpu_ms_per_key, 2)])
+    print(f"\nserver CPU per keystroke by answer length and delivery (1,000 lines, {keystrokes} keystrokes each):")
+    print(table(["delivery", "answer", "CPU/key ms"], rows, args.markdown))
