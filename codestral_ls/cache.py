@@ -27,6 +27,9 @@ RECENT_SUGGESTIONS = 16
 
 CacheKey = tuple[str, str]
 
+# Cached for a place where the model had nothing worth showing, so it is not asked again.
+NOTHING = Suggestion(text="")
+
 
 def cache_key(ctx: FimContext) -> CacheKey:
     return (ctx.prefix[-KEY_PREFIX_CHARS:], ctx.suffix[:KEY_SUFFIX_CHARS])

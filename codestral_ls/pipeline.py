@@ -19,7 +19,7 @@ import attrs
 
 from . import triggers
 from .backends import Backend, FimRequest
-from .cache import CompletionCache, cache_key
+from .cache import NOTHING, CompletionCache, cache_key
 from .config import Settings
 from .context import FimContext, as_if_accepted, extract
 from .documents import DocumentStore
@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 Source = Literal["model", "cache", "typing-through", "adopted", "prefetch"]
 ISSUED_ITEMS = 64
+# A model request still running after this long shows as `fetching` (and as LSP progress).
+FETCHING_NOTICE_S = 0.15
 
 
 @attrs.frozen
@@ -153,7 +155,7 @@ class Pipeline:
         cached = self.cache.get(ctx)
         if cached is not None:
             self.counters.cache_hits += 1
-            return self._answer(ctx, cached, "cache")
+            return None if cached is NOTHING else self._answer(ctx, cached, "cache")
 
         if query.automatic:
             if not self.failures.allows_automatic():
@@ -277,7 +279,16 @@ class Pipeline:
         suggestion_filter = SuggestionFilter(ctx, plan)
         self.counters.model_calls += 1
         started = self._clock()
-        self.status.fetching_started()
+        # Only a request that is still running after a moment is announced: two status
+        # notifications for every quick reply would cost the editor two wake-ups for nothing.
+        announced = False
+
+        def announce() -> None:
+            nonlocal announced
+            announced = True
+            self.status.fetching_started()
+
+        notice = asyncio.get_running_loop().call_later(FETCHING_NOTICE_S, announce)
         ok = False
         try:
             async with asyncio.timeout(settings.timeout_ms / 1000):
@@ -296,7 +307,11 @@ class Pipeline:
             self.failures.record(exc, self.backend.name)
             raise
         finally:
-            self.status.fetching_ended(ok)
+            notice.cancel()
+            if announced:
+                self.status.fetching_ended(ok)
+            elif ok:
+                self.status.succeeded_quietly()
         elapsed = self._clock() - started
         self._backend_latency_s = (
             elapsed if self._backend_latency_s is None else 0.7 * self._backend_latency_s + 0.3 * elapsed
@@ -312,8 +327,7 @@ class Pipeline:
             stop.rule if stop else "end of stream",
             f"{len(suggestion.text)} chars shown" if suggestion else "nothing shown",
         )
-        if suggestion is not None:
-            self.cache.put(ctx, suggestion)
+        self.cache.put(ctx, NOTHING if suggestion is None else suggestion)
         return suggestion
 
     # ---- answers and what the editor tells us about them ------------------------------------

@@ -53,6 +53,12 @@ class StatusTracker:
         if self._in_flight == 0 and (self._current is None or self._current.state == "fetching" or recovered):
             self.set(Status("ready", "Ready"))
 
+    def succeeded_quietly(self) -> None:
+        """A request that was never announced as `fetching` (it was quick) succeeded."""
+        self._told_kinds.clear()
+        if self._in_flight == 0 and self._current is not None and self._current.state in ("error", "rate-limited"):
+            self.set(Status("ready", "Ready"))
+
     def report_failure(self, kind: str, state: State, message: str) -> bool:
         """Record a failure; True when the user has not yet been told about this kind."""
         self.set(Status(state, message))

@@ -103,3 +103,13 @@ async def test_rest_of_line_closers_are_replaced_not_duplicated(start_session: A
     assert item.insert_text == "x / 2))"
     assert item.range is not None
     assert (item.range.start.character, item.range.end.character) == (17, 19)
+
+
+async def test_a_place_where_the_model_had_nothing_is_not_asked_again(start_session: Any) -> None:
+    session: Session = await start_session("vscode")
+    session.open(URI, "def scale(v, k):\n    \n    return v * k\n")
+    # Output that only repeats the code below the cursor: the filters show nothing.
+    session.fake.responder = lambda body: "return v * k"
+    assert await session.inline(URI, 1, 4) == []
+    assert await session.inline(URI, 1, 4) == []
+    assert len(session.fake.requests) == 1

@@ -10,32 +10,52 @@ from typing import Any
 
 from lsprotocol import types
 
-from support.lsp_session import SERVER_ENV, Session, until
+from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
+from support.lsp_session import API_KEY, SERVER_ENV, Session, until
 
 URI = "file:///work/project/app.py"
 
 
-async def test_status_goes_ready_fetching_ready(start_session: Any) -> None:
+def slow_fake() -> FakeMistral:
+    still = dict(ttft_sigma=0, per_token_ms=10)
+    return FakeMistral(
+        latency=LatencyProfile(ttft_median_ms=400, ttft_min_ms=400, ttft_max_ms=400, **still), api_key=API_KEY
+    )
+
+
+async def test_slow_request_shows_fetching_then_ready(start_session: Any) -> None:
+    async with slow_fake() as slow:
+        session: Session = await start_session("vscode", fake_server=slow)
+        session.open(URI, "def f():\n    \n")
+        slow.responder = lambda body: "return 1"
+        await session.inline(URI, 1, 4)
+        await until(lambda: session.statuses[-1]["state"] == "ready")
+        states = [s["state"] for s in session.statuses]
+        assert states == ["ready", "fetching", "ready"]
+
+
+async def test_quick_replies_send_no_status_traffic(start_session: Any) -> None:
     session: Session = await start_session("vscode")
     session.open(URI, "def f():\n    \n")
     session.fake.responder = lambda body: "return 1"
-    await session.inline(URI, 1, 4)
-    await until(lambda: session.statuses[-1]["state"] == "ready")
-    states = [s["state"] for s in session.statuses]
-    assert states[0] == "ready"
-    assert "fetching" in states and states[-1] == "ready"
+    for line_end in ("", "\n"):
+        session.fake.responder = lambda body, end=line_end: "return 1" + end
+        await session.inline(URI, 1, 4)
+    assert [s["state"] for s in session.statuses] == ["ready"]
 
 
-async def test_plain_clients_get_work_done_progress(start_session: Any) -> None:
-    session: Session = await start_session("neovim")  # Neovim's capture has window.workDoneProgress
-    session.open(URI, "def f():\n    \n")
-    session.fake.responder = lambda body: "return 1"
-    await session.inline(URI, 1, 4)
-    await asyncio.sleep(0.3)
-    kinds = [
-        getattr(report, "kind", None) for reports in session.client.progress_reports.values() for report in reports
-    ]
-    assert "begin" in kinds and "end" in kinds
+async def test_plain_clients_get_work_done_progress_for_slow_requests(start_session: Any) -> None:
+    async with slow_fake() as slow:
+        session: Session = await start_session("neovim", fake_server=slow)  # its capture has workDoneProgress
+        session.open(URI, "def f():\n    \n")
+        slow.responder = lambda body: "return 1"
+        await session.inline(URI, 1, 4)
+
+        def kinds() -> list[str | None]:
+            reports = session.client.progress_reports.values()
+            return [getattr(report, "kind", None) for each in reports for report in each]
+
+        await until(lambda: "begin" in kinds() and "end" in kinds())
 
 
 async def test_inline_capable_clients_get_no_duplicate_menu_entry(start_session: Any) -> None:
