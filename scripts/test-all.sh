@@ -27,6 +27,7 @@ echo "== VS Code extension: build and unit tests"
 (
   cd editors/vscode
   npm ci --no-audit --no-fund --loglevel=error
+  npm run --silent typecheck
   npm run --silent build
   npm test
 )
@@ -34,6 +35,8 @@ echo "== VS Code extension: build and unit tests"
 if [[ $fast == 0 ]]; then
   echo "== VS Code end-to-end set-up (code-server, Chromium, playwright-core)"
   bash editors/vscode/scripts/setup-e2e.sh
+  # Set up on purpose: a broken set-up must fail the run, not skip the test.
+  export CODESTRAL_E2E_REQUIRED=1
 fi
 
 echo "== pytest"

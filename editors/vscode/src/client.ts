@@ -1,7 +1,14 @@
 /** Starts the language client: the server command, its settings, and the status notification. */
 
 import * as vscode from 'vscode';
-import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import {
+  type ClientCapabilities,
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+  type StaticFeature,
+  TransportKind,
+} from 'vscode-languageclient/node';
 import type { ServerCommand } from './serverCommand';
 import { SECTION, answerConfiguration } from './settings';
 
@@ -37,9 +44,21 @@ export function createClient(server: ServerCommand, output: vscode.LogOutputChan
     },
   };
   const client = new LanguageClient('codestral', 'Codestral', serverOptions, clientOptions);
+  client.registerFeature(statusCapability);
   client.onNotification(STATUS_NOTIFICATION, hooks.onStatus);
   return client;
 }
+
+/** Tells the server that this client shows `codestral/status` itself, so it sends no
+ * work-done progress (a progress bar per slow request would only repeat the status item). */
+const statusCapability: StaticFeature = {
+  fillClientCapabilities(capabilities: ClientCapabilities): void {
+    capabilities.experimental = { ...(capabilities.experimental as object | undefined), codestralStatus: true };
+  },
+  initialize(): void {},
+  getState: () => ({ kind: 'static' }),
+  clear(): void {},
+};
 
 /** Push changed settings (the server also re-pulls section `codestral` if it can). */
 export async function pushSettings(client: LanguageClient, settings: Record<string, unknown>): Promise<void> {
