@@ -28,7 +28,8 @@ from .stats import fmt, p50_p95_p99, table
 MAX_REAL_REQUESTS = 50
 LOCAL_DEFAULTS = {"ollama": "http://localhost:11434", "llamacpp": "http://localhost:8080",
                   "openai": "http://localhost:8000"}
-_TOKENS = re.compile(rb'"completion_tokens"\s*:\s*(\d+)')
+# Generated-token counts as each wire format reports them: OpenAI/Mistral usage, Ollama, llama.cpp.
+_TOKENS = re.compile(rb'"(?:completion_tokens|eval_count|tokens_predicted|predicted_n)"\s*:\s*(\d+)')
 _HOP_HEADERS = {"host", "content-length", "connection", "transfer-encoding", "accept-encoding"}
 
 
@@ -99,6 +100,8 @@ def resolve(args: argparse.Namespace) -> tuple[dict[str, Any], str] | None:
         settings = {"backend": "mistral", "model": args.real_model or "codestral-latest"}
         return {**settings, "_upstream": host}, f"Mistral at {host} ({settings['model']})"
     host = args.real_endpoint or LOCAL_DEFAULTS[backend]
+    if backend == "ollama" and not args.real_model:
+        print("note: --real-model should name the Ollama tag you pulled (e.g. codestral:22b)")
     settings = {"backend": backend, **({"model": args.real_model} if args.real_model else {})}
     return {**settings, "_upstream": host}, f"{backend} at {host}"
 
