@@ -324,17 +324,18 @@ async def run(args: argparse.Namespace) -> int:
     print("\n" + verdict + f"\nmachine at the end: {machine()}")
     if args.stream_cost:
         await stream_cost(args, log)
+    status = 0
     if args.real:
         from .real import run_real
 
-        await run_real(args)
+        status = await run_real(args)
     (out / "latency.json").write_text(json.dumps({
         "keystrokes": keystrokes, "profile": args.profile,
         "sizes": [{"lines": r.lines, "open_ms": r.open_ms, "peak_rss_mb": r.peak_mb, "rss_mb": r.rss_mb,
                    "reply_ms": [s.total_ms for s in r.samples], "server_ms": [s.overhead_ms for s in r.samples],
                    "floor_ms": r.floor_ms}
                   for r in results]}))
-    return 0
+    return status
 
 
 def _verdict(results: list[SizeResult]) -> str:
