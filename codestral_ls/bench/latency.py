@@ -23,8 +23,9 @@ import attrs
 
 from ..simulator.mistral import LatencyProfile
 from .contenders import FAKE_KEY, close_log, open_log, server_command, wait_ready
-from .fakes import REALISTIC, TimedFakeMistral, latency_from
+from .fakes import TimedFakeMistral, latency_from
 from .lsp_client import LspClient
+from .procfs import cpu_seconds, machine, peak_rss_mb
 from .stats import fmt, p50_p95_p99, table
 
 SUGGESTION = "compute_total(items, limit)"
@@ -133,43 +134,6 @@ class Typer:
             sample.to_backend_ms = (inside[0][0] - started) * 1000
             sample.after_backend_ms = (arrived - inside[-1][1]) * 1000
         return sample, result
-
-
-def machine() -> str:
-    """nproc, CPU model and load average, for the record (other work on the machine skews timings)."""
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        load = Path("/proc/loadavg").read_text().split()[:3]
-    except OSError:
-        load = ["?"]
-    return f"{os.cpu_count()} cores, {model}, load average {' '.join(load)}"
-
-
-def cpu_seconds(pid: int | None) -> float:
-    """CPU time `pid` has run so far, all threads: the scheduler's exact figure from
-    /proc/PID/task/*/schedstat (tick-sampled utime+stime misreport processes that wake on timers)."""
-    try:
-        tasks = Path(f"/proc/{pid}/task")
-        return sum(int((task / "schedstat").read_text().split()[0]) for task in tasks.iterdir()) / 1e9
-    except (OSError, ValueError, IndexError):
-        return float("nan")
-
-
-def peak_rss_mb(pid: int | None) -> tuple[float, float]:
-    """(VmHWM, VmRSS) of `pid` in MB, from /proc; NaN where /proc is missing."""
-    values = {"VmHWM": float("nan"), "VmRSS": float("nan")}
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            name, _, rest = line.partition(":")
-            if name in values:
-                values[name] = int(rest.split()[0]) / 1024
-    except (OSError, ValueError):
-        pass
-    return values["VmHWM"], values["VmRSS"]
 
 
 @attrs.define
@@ -319,10 +283,14 @@ async def run(args: argparse.Namespace) -> int:
         print("\ntyping through a shown suggestion (automatic triggers; should need no backend request):")
         print(table([*HEADERS[:-1], "backend"], through_rows, args.markdown))
     if not args.no_demo:
+        from .streaming import streaming_demo
+
         await streaming_demo(args, log)
     verdict = _verdict(results)
     print("\n" + verdict + f"\nmachine at the end: {machine()}")
     if args.stream_cost:
+        from .streaming import stream_cost
+
         await stream_cost(args, log)
     status = 0
     if args.real:
@@ -350,40 +318,3 @@ def _verdict(results: list[SizeResult]) -> str:
     return "\n".join([head] + [f"  [{'ok' if ok else 'MISSED'}] {name}: {value}" for name, ok, value in marks])
 
 
-async def streaming_demo(args: argparse.Namespace, log: Path | None, keystrokes: int = 12) -> list[str]:
-    """A few keystrokes against the realistic profile (150-600 ms to first token, streamed)."""
-    print(f"\nstreaming demo: {keystrokes} keystrokes on 1,000 lines, fake backend with "
-          f"{REALISTIC.ttft_min_ms:.0f}-{REALISTIC.ttft_max_ms:.0f} ms to first token, "
-          f"{REALISTIC.per_token_ms:.0f} ms per token")
-    lines: list[str] = []
-
-    def show(typer: Typer, sample: Sample, result: Any, responder: TimingResponder) -> None:
-        items = result.get("items") if isinstance(result, dict) else result
-        text = items[0]["insertText"] if items else ""
-        ttft = responder.ttfts_ms[-1] if responder.ttfts_ms and sample.requests else 0.0
-        line = (f"  key {len(lines) + 1:>2}: suggestion {text!r:<32} after {sample.total_ms:6.1f} ms "
-                f"(backend {sample.backend_ms:6.1f}: first token {ttft:5.1f}; server {sample.overhead_ms:4.1f})")
-        lines.append(line)
-        print(line, flush=True)
-
-    result = await measure_size(1000, keystrokes, REALISTIC, args, log, on_sample=show, warmup=2)
-    p50, p95, _ = p50_p95_p99([s.total_ms for s in result.samples])
-    print(f"  reply p50 {p50:.0f} ms, p95 {p95:.0f} ms; server overhead p50 "
-          f"{p50_p95_p99([s.overhead_ms for s in result.samples])[0]:.2f} ms")
-    return lines
-
-
-async def stream_cost(args: argparse.Namespace, log: Path | None, keystrokes: int = 30) -> None:
-    """The server's CPU per keystroke for short and long answers, delivered at once or token by token."""
-    long_text = "compute_total(items, limit) + " * 6 + "0"
-    spaced = attrs.evolve(REALISTIC, ttft_min_ms=150.0, ttft_max_ms=150.0, ttft_median_ms=150.0)
-    at_once = attrs.evolve(spaced, per_token_ms=0.0)
-    rows = []
-    for label, profile in (("all chunks in one read", at_once),
-                           (f"a chunk every {spaced.per_token_ms:.0f} ms", spaced)):
-        for text in (SUGGESTION, long_text):
-            result = await measure_size(1000, keystrokes, profile, args, log, warmup=2, suggestion=text)
-            chunks = -(-len(text) // spaced.chunk_chars)
-            rows.append([label, f"{len(text)} chars / {chunks} chunks", fmt(result.cpu_ms_per_key, 2)])
-    print(f"\nserver CPU per keystroke by answer length and delivery (1,000 lines, {keystrokes} keystrokes each):")
-    print(table(["delivery", "answer", "CPU/key ms"], rows, args.markdown))
