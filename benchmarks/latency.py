@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from codestral_ls.bench import add_common_arguments, add_latency_arguments, main  # noqa: E402
+from codestral_ls.bench import add_common_arguments, add_latency_arguments, main
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="benchmarks/latency.py", description=__doc__.splitlines()[0])
