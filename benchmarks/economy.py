@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from codestral_ls.bench.economy import main  # noqa: E402
+from codestral_ls.bench.economy import main
 
 if __name__ == "__main__":
     raise SystemExit(main())
