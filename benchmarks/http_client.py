@@ -30,8 +30,13 @@ FAKE = (
     "        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)\n"
     "asyncio.run(main())\n"
 )
-BODY = {"model": "codestral-latest", "prompt": "x = 1\n" * 1000, "suffix": "y = 2\n" * 300,
-        "stream": True, "max_tokens": 64}
+BODY = {
+    "model": "codestral-latest",
+    "prompt": "x = 1\n" * 1000,
+    "suffix": "y = 2\n" * 300,
+    "stream": True,
+    "max_tokens": 64,
+}
 
 
 async def with_httpx(url: str, count: int) -> None:
@@ -46,8 +51,10 @@ async def with_asyncio(url: str, count: int) -> None:
     host, port = url.removeprefix("http://").split(":")
     reader, writer = await asyncio.open_connection(host, int(port))
     payload = json.dumps(BODY).encode()
-    head = (b"POST /v1/fim/completions HTTP/1.1\r\nhost: %s\r\ncontent-type: application/json\r\n"
-            b"content-length: %d\r\n\r\n" % (host.encode(), len(payload)))
+    head = (
+        b"POST /v1/fim/completions HTTP/1.1\r\nhost: %s\r\ncontent-type: application/json\r\n"
+        b"content-length: %d\r\n\r\n" % (host.encode(), len(payload))
+    )
     for _ in range(count):
         writer.write(head + payload)
         await writer.drain()
@@ -80,8 +87,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     count = parser.parse_args().requests
-    fake = subprocess.Popen([sys.executable, "-c", FAKE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True, cwd=ROOT)
+    fake = subprocess.Popen(
+        [sys.executable, "-c", FAKE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
     try:
         assert fake.stdout is not None
         asyncio.run(compare(fake.stdout.readline().strip(), count))

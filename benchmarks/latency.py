@@ -1,6 +1,6 @@
 """Issue 2's latency benchmark from a checkout; the same as `codestral-ls bench` (see README.md).
 
-    python benchmarks/latency.py [--quick] [--stream-cost] [--real ...]
+python benchmarks/latency.py [--quick] [--stream-cost] [--real ...]
 """
 
 from __future__ import annotations

@@ -46,8 +46,12 @@ TAIL = "\n\nprint(add(1, 2))\n"
     [
         pytest.param("", "", ("", ""), id="empty"),
         pytest.param("abc", "xyz", ("abc", "xyz"), id="short"),
-        pytest.param("p" * 5000 + "END", "START" + "s" * 5000,
-                     ("p" * (KEY_PREFIX_CHARS - 3) + "END", "START" + "s" * (KEY_SUFFIX_CHARS - 5)), id="long"),
+        pytest.param(
+            "p" * 5000 + "END",
+            "START" + "s" * 5000,
+            ("p" * (KEY_PREFIX_CHARS - 3) + "END", "START" + "s" * (KEY_SUFFIX_CHARS - 5)),
+            id="long",
+        ),
     ],
 )
 def test_cache_key(prefix: str, suffix: str, key: tuple[str, str]) -> None:
@@ -164,14 +168,20 @@ MULTI = Suggestion("if a:\n        return b\n    return a", replace_chars=1)
         pytest.param(Suggestion("foo()\n"), BODY + "foo()", TAIL, None, id="only-whitespace-left"),
         pytest.param(Suggestion("a  b"), BODY + "a ", TAIL, Suggestion(" b"), id="rest-starting-with-space"),
         pytest.param(
-            MULTI, BODY + "if a", TAIL, Suggestion(":\n        return b\n    return a", 1),
+            MULTI,
+            BODY + "if a",
+            TAIL,
+            Suggestion(":\n        return b\n    return a", 1),
             id="multi-line-keeps-replace-chars",
         ),
         pytest.param(
             MULTI, BODY + "if a:\n", TAIL, Suggestion("        return b\n    return a", 1), id="typed-the-newline"
         ),
         pytest.param(
-            MULTI, BODY + "if a:\n        ", TAIL, Suggestion("return b\n    return a", 1),
+            MULTI,
+            BODY + "if a:\n        ",
+            TAIL,
+            Suggestion("return b\n    return a", 1),
             id="typed-across-newline-and-indent",
         ),
         pytest.param(

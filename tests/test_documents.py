@@ -37,9 +37,7 @@ def _ref_offset(text: str, eol: str, line: int, column: int, encoding: str) -> i
     return before + _ref_index(lines[line], max(column, 0), encoding)
 
 
-def _ref_apply(
-    text: str, eol: str, start: tuple[int, int], end: tuple[int, int], new_text: str, encoding: str
-) -> str:
+def _ref_apply(text: str, eol: str, start: tuple[int, int], end: tuple[int, int], new_text: str, encoding: str) -> str:
     a = _ref_offset(text, eol, *start, encoding)
     b = _ref_offset(text, eol, *end, encoding)
     a, b = min(a, b), max(a, b)

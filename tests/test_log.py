@@ -89,8 +89,12 @@ def _raised(message: str) -> BaseException:
         pytest.param("100%% of %s", ("requests",), None, "100% of requests", None, id="clean-message-untouched"),
         pytest.param("failed", (), _raised(f"401 for key {SECRET}"), "failed", "401 for key ***", id="exception"),
         pytest.param(
-            "failed %s", ("x",), _raised("headers: Authorization: Bearer abcdefgh"), "failed x",
-            "Authorization: Bearer ***", id="exception-bearer",
+            "failed %s",
+            ("x",),
+            _raised("headers: Authorization: Bearer abcdefgh"),
+            "failed x",
+            "Authorization: Bearer ***",
+            id="exception-bearer",
         ),
     ],
 )

@@ -369,5 +369,3 @@ async def test_a_request_superseded_while_debouncing_answers_empty() -> None:
     await asyncio.wait_for(first, 10)
     assert outcomes == {"first": False, "second": True}
     assert scheduler.superseded_count == 1
-
-

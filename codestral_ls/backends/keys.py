@@ -111,14 +111,10 @@ class KeyProvider:
         except OSError as exc:
             raise AuthError(f"apiKeyCommand could not start: {exc.strerror or exc}") from None
         try:
-            stdout, stderr = await asyncio.wait_for(
-                process.communicate(), timeout=self._command_timeout_s
-            )
+            stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=self._command_timeout_s)
         except TimeoutError:
             await _kill(process)
-            raise AuthError(
-                f"apiKeyCommand did not finish within {self._command_timeout_s:g} s"
-            ) from None
+            raise AuthError(f"apiKeyCommand did not finish within {self._command_timeout_s:g} s") from None
         except BaseException:
             # Cancelled: do not leave the command running behind us.
             await _kill(process)

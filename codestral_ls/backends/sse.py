@@ -88,9 +88,7 @@ class SseParser:
             out.append(data)
 
 
-async def iter_sse_data(
-    chunks: AsyncIterable[bytes], sentinel: str | None = "[DONE]"
-) -> AsyncIterator[str]:
+async def iter_sse_data(chunks: AsyncIterable[bytes], sentinel: str | None = "[DONE]") -> AsyncIterator[str]:
     """Each event's `data` from a byte stream (e.g. `response.aiter_bytes()`), up to `sentinel`.
 
     After the sentinel the rest of the body is still read (and ignored) so the connection can

@@ -70,9 +70,7 @@ CODELLAMA = PromptTemplate(
     stop=("<PRE>", "<SUF>", "<MID>", "<EOT>", "</s>"),
 )
 
-BUILTIN: dict[str, PromptTemplate] = {
-    t.name: t for t in (CODESTRAL, STARCODER, QWEN, DEEPSEEK, CODELLAMA)
-}
+BUILTIN: dict[str, PromptTemplate] = {t.name: t for t in (CODESTRAL, STARCODER, QWEN, DEEPSEEK, CODELLAMA)}
 
 # Substrings of a model id that identify its family when no template is configured.
 _FAMILY_HINTS: tuple[tuple[str, PromptTemplate], ...] = (
@@ -119,9 +117,7 @@ def resolve_template(setting: str | None, model: str = "") -> PromptTemplate:
     for template in BUILTIN.values():
         if template.text == setting:
             return template
-    markers = tuple(
-        dict.fromkeys(part.strip() for part in _PLACEHOLDER.split(setting)[::2] if part.strip())
-    )
+    markers = tuple(dict.fromkeys(part.strip() for part in _PLACEHOLDER.split(setting)[::2] if part.strip()))
     return PromptTemplate(name="custom", text=setting, stop=markers)
 
 

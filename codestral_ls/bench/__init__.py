@@ -12,8 +12,9 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("suite", nargs="?", choices=["latency", "economy"], default="latency",
-                        help="latency (default) or economy")
+    parser.add_argument(
+        "suite", nargs="?", choices=["latency", "economy"], default="latency", help="latency (default) or economy"
+    )
     add_common_arguments(parser)
     add_latency_arguments(parser)
     add_economy_arguments(parser)
@@ -34,24 +35,35 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 def add_latency_arguments(parser: argparse.ArgumentParser) -> None:
     latency = parser.add_argument_group("latency (codestral-ls bench)")
     latency.add_argument("--sizes", default="1000,10000,100000", help="document sizes in lines")
-    latency.add_argument("--keystrokes", type=int, default=None,
-                         help="measured keystrokes per size (default 1000; 300 with --quick)")
-    latency.add_argument("--gap-ms", type=float, default=10.0,
-                         help="pause between a reply and the next keystroke (default 10 ms)")
-    latency.add_argument("--profile", choices=["instant", "realistic"], default="instant",
-                         help="latency of the built-in fake backend for the overhead table "
-                              "(realistic: see --ttft-ms and --per-token-ms)")
+    latency.add_argument(
+        "--keystrokes", type=int, default=None, help="measured keystrokes per size (default 1000; 300 with --quick)"
+    )
+    latency.add_argument(
+        "--gap-ms", type=float, default=10.0, help="pause between a reply and the next keystroke (default 10 ms)"
+    )
+    latency.add_argument(
+        "--profile",
+        choices=["instant", "realistic"],
+        default="instant",
+        help="latency of the built-in fake backend for the overhead table "
+        "(realistic: see --ttft-ms and --per-token-ms)",
+    )
     latency.add_argument("--no-demo", action="store_true", help="skip the streaming demo")
-    latency.add_argument("--stream-cost", action="store_true",
-                         help="also measure the server's CPU per streamed chunk (~1 min)")
-    latency.add_argument("--real", action="store_true",
-                         help="also measure a real endpoint (costs money with Mistral: see the warning)")
-    latency.add_argument("--real-backend", choices=["mistral", "ollama", "llamacpp", "openai"], default=None,
-                         help="backend of the real endpoint (default: mistral if a key is set)")
+    latency.add_argument(
+        "--stream-cost", action="store_true", help="also measure the server's CPU per streamed chunk (~1 min)"
+    )
+    latency.add_argument(
+        "--real", action="store_true", help="also measure a real endpoint (costs money with Mistral: see the warning)"
+    )
+    latency.add_argument(
+        "--real-backend",
+        choices=["mistral", "ollama", "llamacpp", "openai"],
+        default=None,
+        help="backend of the real endpoint (default: mistral if a key is set)",
+    )
     latency.add_argument("--real-endpoint", default=None, help="base URL of the real endpoint")
     latency.add_argument("--real-model", default=None, help="model for the real endpoint")
     latency.add_argument("--real-requests", type=int, default=10, help="requests to the real endpoint (max 50)")
-
 
 
 def add_economy_arguments(parser: argparse.ArgumentParser) -> None:

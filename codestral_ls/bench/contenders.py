@@ -117,7 +117,9 @@ def find_tabby(cache_dir: Path, install: bool = True) -> tuple[Path | None, str]
     print(f"installing tabby-agent@{TABBY_VERSION} into {cache_dir} (once) ...", file=sys.stderr)
     done = subprocess.run(
         [npm, "install", "--no-audit", "--no-fund", "--prefix", str(cache_dir), f"tabby-agent@{TABBY_VERSION}"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0 or not cli.is_file():
         return None, f"npm install tabby-agent@{TABBY_VERSION} failed: {done.stderr.strip()[-300:]}"
@@ -126,7 +128,10 @@ def find_tabby(cache_dir: Path, install: bool = True) -> tuple[Path | None, str]
 
 @contextlib.asynccontextmanager
 async def start_tabby(
-    cli: Path, responder: TruthResponder, latency: LatencyProfile, seed: int,
+    cli: Path,
+    responder: TruthResponder,
+    latency: LatencyProfile,
+    seed: int,
     stderr_path: Path | None = None,
 ) -> AsyncIterator[LspClient]:
     fake = FakeTabby(responder, latency, seed)
@@ -136,7 +141,7 @@ async def start_tabby(
     config.parent.mkdir(parents=True)
     config.write_text(
         f'[server]\nendpoint = "{base_url}"\ntoken = "{FAKE_KEY}"\n\n'
-        "[anonymousUsageTracking]\ndisable = true\n\n[logs]\nlevel = \"silent\"\n"
+        '[anonymousUsageTracking]\ndisable = true\n\n[logs]\nlevel = "silent"\n'
     )
     env = {**os.environ, "HOME": str(home), "USERPROFILE": str(home)}
     stderr = open_log(stderr_path)

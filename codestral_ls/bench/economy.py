@@ -43,14 +43,22 @@ class Run:
 
 
 async def replay_one(
-    contender: Contender, session: Session, index: int, args: argparse.Namespace,
-    latency: LatencyProfile, tabby_cli: Path | None, log_dir: Path,
+    contender: Contender,
+    session: Session,
+    index: int,
+    args: argparse.Namespace,
+    latency: LatencyProfile,
+    tabby_cli: Path | None,
+    log_dir: Path,
 ) -> Run:
     ledger = Ledger()
     holder: dict[str, Replay] = {}
     responder = TruthResponder(
-        session.original, ledger, lambda: holder["replay"].client_state() if "replay" in holder else (False, None, ""),
-        error_rate=args.error_rate, salt=args.seed,
+        session.original,
+        ledger,
+        lambda: holder["replay"].client_state() if "replay" in holder else (False, None, ""),
+        error_rate=args.error_rate,
+        salt=args.seed,
     )
     seed = args.seed * 1000 + index
     slug = "".join(c if c.isalnum() else "-" for c in contender.label.lower())
@@ -94,16 +102,16 @@ async def run_all(args: argparse.Namespace) -> int:
 
     async def session_runs(index: int, session: Session) -> list[Run]:
         async with semaphore:
-            outcomes = await asyncio.gather(*(
-                replay_one(contender, session, index, args, latency, tabby_cli, out) for contender in contenders),
-                return_exceptions=True)
+            outcomes = await asyncio.gather(
+                *(replay_one(contender, session, index, args, latency, tabby_cli, out) for contender in contenders),
+                return_exceptions=True,
+            )
             runs: list[Run] = []
             for contender, outcome in zip(contenders, outcomes, strict=True):
                 if isinstance(outcome, Run):
                     runs.append(outcome)
                 else:
-                    failures.append(f"{contender.label} failed on {session.name}: {outcome!r} "
-                                    f"(its stderr is in {out})")
+                    failures.append(f"{contender.label} failed on {session.name}: {outcome!r} (its stderr is in {out})")
             print(f"  session {index + 1}/{len(sessions)} {session.name}: done", file=sys.stderr)
             return runs
 
@@ -117,14 +125,23 @@ async def run_all(args: argparse.Namespace) -> int:
     rows = [report.session_row(run.contender.label, run.session, run.result, run.ledger) for run in runs]
     labels = [c.label for c in contenders]
     print(report.economy_tables(rows, labels, markdown=args.markdown))
-    verdict = report.economy_verdict(rows, CODESTRAL.label if CODESTRAL in contenders else None,
-                                     NAIVE.label if NAIVE in contenders else None,
-                                     TABBY.label if TABBY in contenders else None)
+    verdict = report.economy_verdict(
+        rows,
+        CODESTRAL.label if CODESTRAL in contenders else None,
+        NAIVE.label if NAIVE in contenders else None,
+        TABBY.label if TABBY in contenders else None,
+    )
     print(verdict)
     if tabby_note:
         print(f"note: {tabby_note}")
-    data = {"sessions": [s.name for s in sessions], "latency": attrs.asdict(latency), "seed": args.seed,
-            "rows": rows, "elapsed_s": time.perf_counter() - started, "tabby_note": tabby_note}
+    data = {
+        "sessions": [s.name for s in sessions],
+        "latency": attrs.asdict(latency),
+        "seed": args.seed,
+        "rows": rows,
+        "elapsed_s": time.perf_counter() - started,
+        "tabby_note": tabby_note,
+    }
     (out / "economy.json").write_text(json.dumps(data, indent=1))
     from .plot import plot_economy
 

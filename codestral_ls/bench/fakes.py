@@ -27,8 +27,12 @@ from .continuation import apply_stop, corrupt, find_continuation, prompt_seed, s
 
 # 150-600 ms to the first token (median ~280 ms), then ~12 ms per 4-character token.
 REALISTIC = LatencyProfile(
-    ttft_median_ms=280.0, ttft_sigma=0.45, ttft_min_ms=150.0, ttft_max_ms=600.0,
-    per_token_ms=12.0, chunk_chars=4,
+    ttft_median_ms=280.0,
+    ttft_sigma=0.45,
+    ttft_min_ms=150.0,
+    ttft_max_ms=600.0,
+    per_token_ms=12.0,
+    chunk_chars=4,
 )
 WRONG_FALLBACK = "pass  # TODO"
 
@@ -37,8 +41,10 @@ def latency_from(args: Any) -> LatencyProfile:
     """REALISTIC with `--ttft-ms MIN,MAX` and `--per-token-ms` applied."""
     low, high = (float(part) for part in str(args.ttft_ms).split(","))
     median = max(low, min(high, REALISTIC.ttft_median_ms))
-    return attrs.evolve(REALISTIC, ttft_min_ms=low, ttft_max_ms=high, ttft_median_ms=median,
-                        per_token_ms=args.per_token_ms)
+    return attrs.evolve(
+        REALISTIC, ttft_min_ms=low, ttft_max_ms=high, ttft_median_ms=median, per_token_ms=args.per_token_ms
+    )
+
 
 CHARS_PER_TOKEN = 4  # as the fake Mistral's `usage` counts prompt tokens
 
@@ -99,8 +105,14 @@ class TruthResponder:
                 text = corrupt(text, seed)
         typing_through, cursor, context = self.client_state()
         ahead = position is not None and cursor is not None and position > cursor
-        call = BackendCall(time.perf_counter(), position, apply_stop(text, stop), typing_through and not ahead, ahead,
-                           max(1, (len(prefix) + len(suffix)) // CHARS_PER_TOKEN))
+        call = BackendCall(
+            time.perf_counter(),
+            position,
+            apply_stop(text, stop),
+            typing_through and not ahead,
+            ahead,
+            max(1, (len(prefix) + len(suffix)) // CHARS_PER_TOKEN),
+        )
         if call.typing_through:
             call.context = context
         self.ledger.calls.append(call)

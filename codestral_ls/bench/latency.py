@@ -103,9 +103,13 @@ class Typer:
     def _change(self, text: str) -> None:
         position = {"line": self.line, "character": self.column}
         self.version += 1
-        self.client.notify("textDocument/didChange", {
-            "textDocument": {"uri": URI, "version": self.version},
-            "contentChanges": [{"range": {"start": position, "end": position}, "text": text}]})
+        self.client.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": URI, "version": self.version},
+                "contentChanges": [{"range": {"start": position, "end": position}, "text": text}],
+            },
+        )
         if "\n" in text:
             self.line += text.count("\n")
             self.column = len(text) - text.rfind("\n") - 1
@@ -120,9 +124,14 @@ class Typer:
         requests_before = len(self.fake.requests)
         started = time.perf_counter()
         self._change(text)
-        pending = self.client.send_request("textDocument/inlineCompletion", {
-            "textDocument": {"uri": URI}, "position": {"line": self.line, "character": self.column},
-            "context": {"triggerKind": trigger_kind}})
+        pending = self.client.send_request(
+            "textDocument/inlineCompletion",
+            {
+                "textDocument": {"uri": URI},
+                "position": {"line": self.line, "character": self.column},
+                "context": {"triggerKind": trigger_kind},
+            },
+        )
         result, arrived = await pending.future
         total_ms = (arrived - started) * 1000
         # A request finishing after the reply is one the reply did not wait for.
@@ -149,13 +158,21 @@ class SizeResult:
     cpu_ms_per_key: float = float("nan")
 
 
-async def measure_size(lines: int, keystrokes: int, profile: LatencyProfile, args: argparse.Namespace,
-                       log: Path | None, on_sample: Any = None, warmup: int = 20,
-                       suggestion: str = SUGGESTION) -> SizeResult:
+async def measure_size(
+    lines: int,
+    keystrokes: int,
+    profile: LatencyProfile,
+    args: argparse.Namespace,
+    log: Path | None,
+    on_sample: Any = None,
+    warmup: int = 20,
+    suggestion: str = SUGGESTION,
+) -> SizeResult:
     text, line = generate_document(lines)
     responder = TimingResponder(profile, args.seed, suggestion)
-    fake = TimedFakeMistral(responder, latency=attrs.evolve(profile, ttft_median_ms=0.0, ttft_min_ms=0.0,
-                                                           ttft_max_ms=0.0, ttft_sigma=0.0))
+    fake = TimedFakeMistral(
+        responder, latency=attrs.evolve(profile, ttft_median_ms=0.0, ttft_min_ms=0.0, ttft_max_ms=0.0, ttft_sigma=0.0)
+    )
     await fake.start()
     env = {k: v for k, v in os.environ.items() if k not in ("CODESTRAL_API_KEY", "MISTRAL_API_KEY")}
     stderr = open_log(log)
@@ -167,8 +184,9 @@ async def measure_size(lines: int, keystrokes: int, profile: LatencyProfile, arg
         client.keep_notifications = False
         typer = Typer(client, fake, line)
         opened = time.perf_counter()
-        client.notify("textDocument/didOpen", {"textDocument": {
-            "uri": URI, "languageId": "python", "version": 1, "text": text}})
+        client.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": URI, "languageId": "python", "version": 1, "text": text}}
+        )
         await typer.keystroke("a")
         open_ms = (time.perf_counter() - opened) * 1000
         del text
@@ -231,9 +249,24 @@ def _row(label: str, samples: list[Sample], extra: list[str]) -> list[str]:
     return [label, *(fmt(v, 2) for v in totals), fmt(backend[0], 2), *(fmt(v, 2) for v in overheads), *extra]
 
 
-HEADERS = ["document", "reply p50", "p95", "p99", "backend p50", "server p50", "p95", "p99",
-           "to-backend p50", "after-backend p50", "floor p50", "CPU/key", "notes/key", "non-empty",
-           "open+1st ms", "peak RSS MB"]
+HEADERS = [
+    "document",
+    "reply p50",
+    "p95",
+    "p99",
+    "backend p50",
+    "server p50",
+    "p95",
+    "p99",
+    "to-backend p50",
+    "after-backend p50",
+    "floor p50",
+    "CPU/key",
+    "notes/key",
+    "non-empty",
+    "open+1st ms",
+    "peak RSS MB",
+]
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -246,14 +279,16 @@ async def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     log = out / "latency-server.log"
     profile = latency_from(args) if args.profile == "realistic" else LatencyProfile.instant()
-    print(f"codestral-ls keystroke-to-reply latency: {keystrokes} keystrokes per document, "
-          f"{args.profile} fake backend on loopback (no key, no network)\n"
-          "each keystroke = didChange(1 char) + inlineCompletion(triggerKind Invoked); server = reply - backend;\n"
-          "to-backend = keystroke sent -> request at the fake; after-backend = fake done -> reply;\n"
-          "floor = round trip of a request the server rejects at once (stdio + JSON-RPC alone);\n"
-          "CPU/key = the server's CPU time per keystroke (/proc schedstat; little affected by other load);\n"
-          "notes/key = server notifications per keystroke (each one more write and client wake-up)\n"
-          f"machine: {machine()}\n")
+    print(
+        f"codestral-ls keystroke-to-reply latency: {keystrokes} keystrokes per document, "
+        f"{args.profile} fake backend on loopback (no key, no network)\n"
+        "each keystroke = didChange(1 char) + inlineCompletion(triggerKind Invoked); server = reply - backend;\n"
+        "to-backend = keystroke sent -> request at the fake; after-backend = fake done -> reply;\n"
+        "floor = round trip of a request the server rejects at once (stdio + JSON-RPC alone);\n"
+        "CPU/key = the server's CPU time per keystroke (/proc schedstat; little affected by other load);\n"
+        "notes/key = server notifications per keystroke (each one more write and client wake-up)\n"
+        f"machine: {machine()}\n"
+    )
     results: list[SizeResult] = []
     for lines in sizes:
         try:
@@ -269,16 +304,42 @@ async def run(args: argparse.Namespace) -> int:
         floor = p50_p95_p99(r.floor_ms)[0]
         to_backend = p50_p95_p99([s.to_backend_ms for s in r.samples if s.to_backend_ms == s.to_backend_ms])[0]
         after = p50_p95_p99([s.after_backend_ms for s in r.samples if s.after_backend_ms == s.after_backend_ms])[0]
-        rows.append(_row(f"{r.lines:,} lines", r.samples,
-                         [fmt(to_backend, 2), fmt(after, 2), fmt(floor, 2), fmt(r.cpu_ms_per_key, 2),
-                          fmt(r.notifications_per_key, 1),
-                          share, fmt(r.open_ms, 0),
-                          fmt(r.peak_mb, 1)]))
+        rows.append(
+            _row(
+                f"{r.lines:,} lines",
+                r.samples,
+                [
+                    fmt(to_backend, 2),
+                    fmt(after, 2),
+                    fmt(floor, 2),
+                    fmt(r.cpu_ms_per_key, 2),
+                    fmt(r.notifications_per_key, 1),
+                    share,
+                    fmt(r.open_ms, 0),
+                    fmt(r.peak_mb, 1),
+                ],
+            )
+        )
     print("all times in ms")
     print(table(HEADERS, rows, args.markdown))
-    through_rows = [_row(f"{r.lines:,} lines", r.through,
-                         ["-", "-", "-", "-", "-", f"{sum(s.nonempty for s in r.through)}/{len(r.through)}", "-",
-                          f"{sum(s.requests for s in r.through)} req"]) for r in results if r.through]
+    through_rows = [
+        _row(
+            f"{r.lines:,} lines",
+            r.through,
+            [
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                f"{sum(s.nonempty for s in r.through)}/{len(r.through)}",
+                "-",
+                f"{sum(s.requests for s in r.through)} req",
+            ],
+        )
+        for r in results
+        if r.through
+    ]
     if through_rows:
         print("\ntyping through a shown suggestion (automatic triggers; should need no backend request):")
         print(table([*HEADERS[:-1], "backend"], through_rows, args.markdown))
@@ -297,12 +358,26 @@ async def run(args: argparse.Namespace) -> int:
         from .real import run_real
 
         status = await run_real(args)
-    (out / "latency.json").write_text(json.dumps({
-        "keystrokes": keystrokes, "profile": args.profile,
-        "sizes": [{"lines": r.lines, "open_ms": r.open_ms, "peak_rss_mb": r.peak_mb, "rss_mb": r.rss_mb,
-                   "reply_ms": [s.total_ms for s in r.samples], "server_ms": [s.overhead_ms for s in r.samples],
-                   "floor_ms": r.floor_ms}
-                  for r in results]}))
+    (out / "latency.json").write_text(
+        json.dumps(
+            {
+                "keystrokes": keystrokes,
+                "profile": args.profile,
+                "sizes": [
+                    {
+                        "lines": r.lines,
+                        "open_ms": r.open_ms,
+                        "peak_rss_mb": r.peak_mb,
+                        "rss_mb": r.rss_mb,
+                        "reply_ms": [s.total_ms for s in r.samples],
+                        "server_ms": [s.overhead_ms for s in r.samples],
+                        "floor_ms": r.floor_ms,
+                    }
+                    for r in results
+                ],
+            }
+        )
+    )
     return status
 
 
@@ -316,5 +391,3 @@ def _verdict(results: list[SizeResult]) -> str:
     ]
     head = f"targets at {largest.lines:,} lines (2-core CI machine):"
     return "\n".join([head] + [f"  [{'ok' if ok else 'MISSED'}] {name}: {value}" for name, ok, value in marks])
-
-

@@ -15,8 +15,9 @@ COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]
 
 def plot_economy(rows: Sequence[dict[str, Any]], labels: Sequence[str], out: Path) -> Path:
     sessions = list(dict.fromkeys(row["session"] for row in rows))
-    latencies = {label: sorted(v for r in rows if r["contender"] == label for v in r["pause_to_visible_ms"])
-                 for label in labels}
+    latencies = {
+        label: sorted(v for r in rows if r["contender"] == label for v in r["pause_to_visible_ms"]) for label in labels
+    }
     requests = {label: [_cell(rows, label, s, "requests") for s in sessions] for label in labels}
     cancelled = {label: [_cell(rows, label, s, "cancelled") for s in sessions] for label in labels}
     pauses = {label: sum(r["pauses"] for r in rows if r["contender"] == label) for label in labels}
@@ -34,8 +35,13 @@ def plot_economy(rows: Sequence[dict[str, Any]], labels: Sequence[str], out: Pat
         values = latencies[label]
         if values:
             total = max(1, pauses[label])
-            left.step([0.0, *values], [0.0, *((i + 1) / total for i in range(len(values)))], where="post",
-                      label=f"{label} ({len(values)}/{total} pauses)", color=COLOURS[index % len(COLOURS)])
+            left.step(
+                [0.0, *values],
+                [0.0, *((i + 1) / total for i in range(len(values)))],
+                where="post",
+                label=f"{label} ({len(values)}/{total} pauses)",
+                color=COLOURS[index % len(COLOURS)],
+            )
     left.set_xlabel("time from the start of a pause to a visible suggestion (ms)")
     left.set_ylabel("share of pauses (the rest: nothing shown)")
     left.set_ylim(0, 1.02)
@@ -48,8 +54,9 @@ def plot_economy(rows: Sequence[dict[str, Any]], labels: Sequence[str], out: Pat
         colour = COLOURS[index % len(COLOURS)]
         done = [n - c for n, c in zip(requests[label], cancelled[label], strict=True)]
         right.bar(xs, done, width, label=label, color=colour)
-        right.bar(xs, cancelled[label], width, bottom=done, color=colour, alpha=0.35, hatch="//",
-                  label=f"{label}: cancelled")
+        right.bar(
+            xs, cancelled[label], width, bottom=done, color=colour, alpha=0.35, hatch="//", label=f"{label}: cancelled"
+        )
     right.set_xticks(range(len(sessions)))
     right.set_xticklabels(sessions, rotation=20, ha="right", fontsize=8)
     right.set_ylabel("backend requests (hatched: cancelled)")
@@ -70,8 +77,11 @@ def _cell(rows: Sequence[dict[str, Any]], label: str, session: str, key: str) ->
 def _svg(sessions: Sequence[str], latencies: dict[str, list[float]], requests: dict[str, list[int]]) -> str:
     """Two panels by hand: latency CDF polylines and grouped request bars."""
     w, h, pad = 520, 320, 50
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * w}" height="{h}" font-family="sans-serif" '
-             'font-size="11">', '<rect width="100%" height="100%" fill="white"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * w}" height="{h}" font-family="sans-serif" '
+        'font-size="11">',
+        '<rect width="100%" height="100%" fill="white"/>',
+    ]
     top = max([v for vs in latencies.values() for v in vs] or [1.0])
     parts.append(f'<text x="{pad}" y="20">Pause to suggestion (CDF), 0..{top:.0f} ms</text>')
     parts.append(f'<rect x="{pad}" y="{pad}" width="{w - 2 * pad}" height="{h - 2 * pad}" fill="none" stroke="#999"/>')
@@ -79,7 +89,8 @@ def _svg(sessions: Sequence[str], latencies: dict[str, list[float]], requests: d
         colour = COLOURS[index % len(COLOURS)]
         points = " ".join(
             f"{pad + v / top * (w - 2 * pad):.1f},{h - pad - (i + 1) / len(values) * (h - 2 * pad):.1f}"
-            for i, v in enumerate(values))
+            for i, v in enumerate(values)
+        )
         if points:
             parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>')
         parts.append(f'<text x="{pad + 10}" y="{pad + 15 + 14 * index}" fill="{colour}">{escape(label)}</text>')
@@ -93,8 +104,10 @@ def _svg(sessions: Sequence[str], latencies: dict[str, list[float]], requests: d
         for s, count in enumerate(counts):
             height = count / most * (h - 2 * pad)
             x = x0 + s * group + index * bar
-            parts.append(f'<rect x="{x:.1f}" y="{h - pad - height:.1f}" width="{bar:.1f}" height="{height:.1f}" '
-                         f'fill="{colour}"><title>{escape(label)}: {count}</title></rect>')
+            parts.append(
+                f'<rect x="{x:.1f}" y="{h - pad - height:.1f}" width="{bar:.1f}" height="{height:.1f}" '
+                f'fill="{colour}"><title>{escape(label)}: {count}</title></rect>'
+            )
         parts.append(f'<text x="{x0 + 10}" y="{pad + 15 + 14 * index}" fill="{colour}">{escape(label)}</text>')
     for s, name in enumerate(sessions):
         parts.append(f'<text x="{x0 + s * group:.1f}" y="{h - pad + 14}" font-size="9">{escape(name[:14])}</text>')

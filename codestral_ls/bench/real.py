@@ -26,8 +26,11 @@ from .lsp_client import LspClient
 from .stats import fmt, p50_p95_p99, table
 
 MAX_REAL_REQUESTS = 50
-LOCAL_DEFAULTS = {"ollama": "http://localhost:11434", "llamacpp": "http://localhost:8080",
-                  "openai": "http://localhost:8000"}
+LOCAL_DEFAULTS = {
+    "ollama": "http://localhost:11434",
+    "llamacpp": "http://localhost:8080",
+    "openai": "http://localhost:8000",
+}
 # Generated-token counts as each wire format reports them: OpenAI/Mistral usage, Ollama, llama.cpp.
 _TOKENS = re.compile(rb'"(?:completion_tokens|eval_count|tokens_predicted|predicted_n)"\s*:\s*(\d+)')
 _HOP_HEADERS = {"host", "content-length", "connection", "transfer-encoding", "accept-encoding"}
@@ -63,8 +66,9 @@ class TimingProxy:
         record = Upstream(time.perf_counter())
         self.requests.append(record)
         headers = {k: v for k, v in request.headers.items() if k not in _HOP_HEADERS}
-        outgoing = self._http.build_request(request.method, self.upstream + request.path,
-                                            headers=headers, content=request.body)
+        outgoing = self._http.build_request(
+            request.method, self.upstream + request.path, headers=headers, content=request.body
+        )
         response = await self._http.send(outgoing, stream=True)
         try:
             record.status = response.status_code
@@ -109,17 +113,21 @@ def resolve(args: argparse.Namespace) -> tuple[dict[str, Any], str] | None:
 async def run_real(args: argparse.Namespace) -> int:
     resolved = resolve(args)
     if resolved is None:
-        print("\n--real: no real endpoint configured. Set CODESTRAL_API_KEY (or MISTRAL_API_KEY) for "
-              "Mistral, or pass --real-backend ollama|llamacpp|openai [--real-endpoint URL --real-model M].")
+        print(
+            "\n--real: no real endpoint configured. Set CODESTRAL_API_KEY (or MISTRAL_API_KEY) for "
+            "Mistral, or pass --real-backend ollama|llamacpp|openai [--real-endpoint URL --real-model M]."
+        )
         return 2
     settings, target = resolved
     upstream = settings.pop("_upstream")
     count = max(1, min(args.real_requests, MAX_REAL_REQUESTS))
     print(f"\nreal endpoint: {target}")
     if settings["backend"] == "mistral":
-        print(f"COST WARNING: this sends {count} completion requests (each up to ~2,500 prompt tokens and "
-              f"64 completion tokens) to Mistral with your key, which bills per token. "
-              "Press Ctrl-C within 5 s to stop.")
+        print(
+            f"COST WARNING: this sends {count} completion requests (each up to ~2,500 prompt tokens and "
+            f"64 completion tokens) to Mistral with your key, which bills per token. "
+            "Press Ctrl-C within 5 s to stop."
+        )
         await asyncio.sleep(5)
     proxy = TimingProxy(upstream)
     base = await proxy.start()
@@ -129,8 +137,9 @@ async def run_real(args: argparse.Namespace) -> int:
         await client.initialize({**settings, "endpoint": base, "maxTokens": 64})
         await wait_ready(client)
         text, line = generate_document(1000)
-        client.notify("textDocument/didOpen", {"textDocument": {
-            "uri": URI, "languageId": "python", "version": 1, "text": text}})
+        client.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": URI, "languageId": "python", "version": 1, "text": text}}
+        )
         typer = Typer(client, proxy, line)  # type: ignore[arg-type]
         samples = []
         for _ in range(count):
@@ -148,8 +157,11 @@ def report(samples: list[Any], upstream: list[Upstream]) -> None:
     done = [u for u in upstream if u.finished is not None and u.first_byte is not None]
     ttft = [(u.first_byte - u.received) * 1000 for u in done if u.first_byte]
     total = [(u.finished - u.received) * 1000 for u in done if u.finished]
-    rates = [u.tokens / (u.finished - u.first_byte) for u in done
-             if u.tokens and u.finished and u.first_byte and u.finished > u.first_byte]
+    rates = [
+        u.tokens / (u.finished - u.first_byte)
+        for u in done
+        if u.tokens and u.finished and u.first_byte and u.finished > u.first_byte
+    ]
     statuses = sorted({u.status for u in upstream})
     rows = [
         ["keystroke to reply", *(fmt(v, 1) for v in p50_p95_p99([s.total_ms for s in samples]))],

@@ -94,8 +94,17 @@ class Replay:
 
     async def run(self, time_limit_s: float = 180.0) -> SessionResult:
         began = time.perf_counter()
-        self.client.notify("textDocument/didOpen", {"textDocument": {
-            "uri": self.uri, "languageId": "python", "version": self.editor.version, "text": self.editor.text}})
+        self.client.notify(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": self.uri,
+                    "languageId": "python",
+                    "version": self.editor.version,
+                    "text": self.editor.text,
+                }
+            },
+        )
         last_key = time.perf_counter()
         while True:
             if time.perf_counter() - began > time_limit_s:
@@ -145,8 +154,14 @@ class Replay:
         visible = self.visible
         if visible is not None and inserted and visible.text.startswith(inserted) and len(visible.text) > len(inserted):
             # Typing through: the editor keeps showing the rest.
-            self.visible = Visible(visible.text[len(inserted):], visible.item, visible.shown_at, None,
-                                   visible.lead, visible.consumed + len(inserted))
+            self.visible = Visible(
+                visible.text[len(inserted) :],
+                visible.item,
+                visible.shown_at,
+                None,
+                visible.lead,
+                visible.consumed + len(inserted),
+            )
             self.visible_since = time.perf_counter()
             self.typing_through = True
         else:
@@ -160,7 +175,7 @@ class Replay:
         if visible is None or now - visible.shown_at < self.reaction_s:
             return False
         typed = self.typed
-        remaining = self.session.target[len(typed):] if self.session.target.startswith(typed) else None
+        remaining = self.session.target[len(typed) :] if self.session.target.startswith(typed) else None
         if remaining is None:
             return False
         if remaining.startswith(visible.text):
@@ -179,14 +194,18 @@ class Replay:
         if whole:
             self.result.accepts += 1
             if command:
-                self.client.fire("workspace/executeCommand", {
-                    "command": command["command"], "arguments": command.get("arguments", [])})
+                self.client.fire(
+                    "workspace/executeCommand",
+                    {"command": command["command"], "arguments": command.get("arguments", [])},
+                )
         else:
             self.result.partial_accepts += 1
             insert_text = visible.item.get("insertText", "")
             offset = visible.lead + visible.consumed + len(accepted)
-            self.client.notify("textDocument/didPartiallyAcceptCompletion", {
-                "item": visible.item, "acceptedLength": units(insert_text[:offset], "utf-16")})
+            self.client.notify(
+                "textDocument/didPartiallyAcceptCompletion",
+                {"item": visible.item, "acceptedLength": units(insert_text[:offset], "utf-16")},
+            )
         self.visible = None
         self.visible_since = None
         self.typing_through = False
@@ -199,8 +218,10 @@ class Replay:
     def _change(self, edit: Edit) -> None:
         change = self.editor.change_event(edit)
         self.editor.apply(edit)
-        self.client.notify("textDocument/didChange", {
-            "textDocument": {"uri": self.uri, "version": self.editor.version}, "contentChanges": [change]})
+        self.client.notify(
+            "textDocument/didChange",
+            {"textDocument": {"uri": self.uri, "version": self.editor.version}, "contentChanges": [change]},
+        )
 
     def _request(self) -> None:
         if self._pending is not None:
@@ -265,7 +286,7 @@ class Replay:
         if start > cursor or not new_text.startswith(replaced_before):
             return "", None, 0
         # Only suggestions that leave the text after the cursor alone (or re-type it) count.
-        added = new_text[len(replaced_before):]
+        added = new_text[len(replaced_before) :]
         after = self.editor.text[cursor:end]
         if after and not added.endswith(after):
             return "", None, 0

@@ -76,8 +76,21 @@ def _cells(row: Row) -> list[str]:
     ]
 
 
-HEADERS = ["session · client", "req/100", "in-tok/100", "out-tok/100", "req", "ahead", "cancel/waste",
-           "hits", "thru-req", "pause p50", "p95", "shown/pauses", "accepted"]
+HEADERS = [
+    "session · client",
+    "req/100",
+    "in-tok/100",
+    "out-tok/100",
+    "req",
+    "ahead",
+    "cancel/waste",
+    "hits",
+    "thru-req",
+    "pause p50",
+    "p95",
+    "shown/pauses",
+    "accepted",
+]
 LEGEND = """\
 req/100, in-tok/100, out-tok/100: backend requests, prompt tokens (prefix+suffix at 4 chars/token) and
   generated tokens per 100 characters the user typed; req: requests at the fake backend, of which
@@ -91,9 +104,25 @@ req/100, in-tok/100, out-tok/100: backend requests, prompt tokens (prefix+suffix
 def total_row(rows: Sequence[Row], label: str) -> Row:
     mine = [row for row in rows if row["contender"] == label]
     total: Row = {"contender": label, "session": "TOTAL", "pause_to_visible_ms": []}
-    for key in ("target_chars", "typed_chars", "keystrokes", "requests", "tokens", "prompt_tokens", "completed",
-                "cancelled", "wasted", "typing_through_requests", "ahead_requests", "served_without_backend",
-                "nonempty_replies", "pauses", "accepted_chars", "accepts", "partial_accepts"):
+    for key in (
+        "target_chars",
+        "typed_chars",
+        "keystrokes",
+        "requests",
+        "tokens",
+        "prompt_tokens",
+        "completed",
+        "cancelled",
+        "wasted",
+        "typing_through_requests",
+        "ahead_requests",
+        "served_without_backend",
+        "nonempty_replies",
+        "pauses",
+        "accepted_chars",
+        "accepts",
+        "partial_accepts",
+    ):
         total[key] = sum(row[key] for row in mine)
     for row in mine:
         total["pause_to_visible_ms"] = total["pause_to_visible_ms"] + row["pause_to_visible_ms"]
@@ -110,27 +139,52 @@ def economy_tables(rows: Sequence[Row], labels: Sequence[str], markdown: bool = 
     sums = []
     for label in labels:
         total = total_row(rows, label)
-        sums.append([label, str(total["target_chars"]), str(total["typed_chars"]), str(total["accepted_chars"]),
-                     str(total["requests"]), str(total["prompt_tokens"]), str(total["tokens"]),
-                     fmt(total["prompt_tokens"] / total["requests"] if total["requests"] else float("nan"), 0)])
-    sum_headers = ["all sessions · client", "chars to type", "typed", "accepted", "requests", "prompt tokens",
-                   "generated tokens", "prompt tok/request"]
-    parts = [table(HEADERS, body, markdown), table(HEADERS, totals, markdown), table(sum_headers, sums, markdown),
-             LEGEND]
+        sums.append(
+            [
+                label,
+                str(total["target_chars"]),
+                str(total["typed_chars"]),
+                str(total["accepted_chars"]),
+                str(total["requests"]),
+                str(total["prompt_tokens"]),
+                str(total["tokens"]),
+                fmt(total["prompt_tokens"] / total["requests"] if total["requests"] else float("nan"), 0),
+            ]
+        )
+    sum_headers = [
+        "all sessions · client",
+        "chars to type",
+        "typed",
+        "accepted",
+        "requests",
+        "prompt tokens",
+        "generated tokens",
+        "prompt tok/request",
+    ]
+    parts = [
+        table(HEADERS, body, markdown),
+        table(HEADERS, totals, markdown),
+        table(sum_headers, sums, markdown),
+        LEGEND,
+    ]
     return "\n" + "\n\n".join(parts) + "\n"
 
 
 def economy_verdict(rows: Sequence[Row], ours: str | None, naive: str | None, tabby: str | None) -> str:
     broken = [f"{row['session']} · {row['contender']}" for row in rows if not row.get("converged", True)]
-    check = (f"harness check: {len(broken)} replays did not end as the original file: {', '.join(broken)}\n"
-             if broken else "")
+    check = (
+        f"harness check: {len(broken)} replays did not end as the original file: {', '.join(broken)}\n"
+        if broken
+        else ""
+    )
     if ours is None:
         return check + "targets: not judged (codestral-ls did not run)"
     mine = total_row(rows, ours)
     lines = [check + "targets:"] if check else ["targets:"]
     through = mine["typing_through_requests"]
-    lines.append(f"  [{'ok' if through == 0 else 'MISSED'}] zero backend requests while typing through "
-                 f"a suggestion: {through}")
+    lines.append(
+        f"  [{'ok' if through == 0 else 'MISSED'}] zero backend requests while typing through a suggestion: {through}"
+    )
     p50_ours = percentile(mine["pause_to_visible_ms"], 50)
     for label, name in ((tabby, "tabby-agent"), (naive, "the naive baseline")):
         if label is None:
@@ -140,18 +194,29 @@ def economy_verdict(rows: Sequence[Row], ours: str | None, naive: str | None, ta
         ratio = mine["requests"] / other["requests"] if other["requests"] else float("nan")
         p50_other = percentile(other["pause_to_visible_ms"], 50)
         if label == tabby:
-            lines.append(f"  [{'ok' if ratio <= 0.5 else 'MISSED'}] at most half of {name}'s backend requests: "
-                         f"{mine['requests']} vs {other['requests']} ({ratio:.2f}x)")
-            lines.append(f"  [{'ok' if p50_ours <= p50_other else 'MISSED'}] pause-to-suggestion p50 <= {name}'s: "
-                         f"{fmt(p50_ours, 0)} ms vs {fmt(p50_other, 0)} ms")
+            lines.append(
+                f"  [{'ok' if ratio <= 0.5 else 'MISSED'}] at most half of {name}'s backend requests: "
+                f"{mine['requests']} vs {other['requests']} ({ratio:.2f}x)"
+            )
+            lines.append(
+                f"  [{'ok' if p50_ours <= p50_other else 'MISSED'}] pause-to-suggestion p50 <= {name}'s: "
+                f"{fmt(p50_ours, 0)} ms vs {fmt(p50_other, 0)} ms"
+            )
         else:
-            lines.append(f"  [info] vs {name}: requests {mine['requests']} vs {other['requests']} "
-                         f"({ratio:.2f}x), pause p50 {fmt(p50_ours, 0)} vs {fmt(p50_other, 0)} ms")
+            lines.append(
+                f"  [info] vs {name}: requests {mine['requests']} vs {other['requests']} "
+                f"({ratio:.2f}x), pause p50 {fmt(p50_ours, 0)} vs {fmt(p50_other, 0)} ms"
+            )
     return "\n".join(lines)
 
 
-def economy_preamble(sessions: Sequence[Session], latency: LatencyProfile, args: argparse.Namespace,
-                     contenders: Sequence[Any], tabby_note: str) -> str:
+def economy_preamble(
+    sessions: Sequence[Session],
+    latency: LatencyProfile,
+    args: argparse.Namespace,
+    contenders: Sequence[Any],
+    tabby_note: str,
+) -> str:
     chars = sum(len(s.target) for s in sessions)
     names = ", ".join(c.label for c in contenders)
     return (

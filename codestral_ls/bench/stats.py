@@ -45,9 +45,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool 
             widths[index] = max(widths[index], len(cell))
 
     def line(cells: Sequence[str]) -> str:
-        parts = [
-            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(cells)
-        ]
+        parts = [cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(cells)]
         return ("| " + " | ".join(parts) + " |") if markdown else "  ".join(parts)
 
     out = [line(headers)]

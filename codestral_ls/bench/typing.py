@@ -24,17 +24,58 @@ Key = Literal["char", "enter", "backspace", "tab"]
 
 # Standard-library modules with ordinary, readable Python (no generated tables).
 STDLIB_MODULES = (
-    "textwrap.py", "string.py", "shlex.py", "fractions.py", "heapq.py", "bisect.py",
-    "dataclasses.py", "csv.py", "json/encoder.py", "json/decoder.py", "argparse.py",
-    "configparser.py", "difflib.py", "fnmatch.py", "glob.py", "calendar.py", "statistics.py",
-    "graphlib.py", "ipaddress.py", "pprint.py", "tokenize.py", "zipfile.py", "gettext.py",
+    "textwrap.py",
+    "string.py",
+    "shlex.py",
+    "fractions.py",
+    "heapq.py",
+    "bisect.py",
+    "dataclasses.py",
+    "csv.py",
+    "json/encoder.py",
+    "json/decoder.py",
+    "argparse.py",
+    "configparser.py",
+    "difflib.py",
+    "fnmatch.py",
+    "glob.py",
+    "calendar.py",
+    "statistics.py",
+    "graphlib.py",
+    "ipaddress.py",
+    "pprint.py",
+    "tokenize.py",
+    "zipfile.py",
+    "gettext.py",
 )
 
 _NEIGHBOURS = {
-    "a": "sq", "b": "vn", "c": "xv", "d": "sf", "e": "wr", "f": "dg", "g": "fh", "h": "gj",
-    "i": "uo", "j": "hk", "k": "jl", "l": "k;", "m": "n,", "n": "bm", "o": "ip", "p": "o[",
-    "q": "wa", "r": "et", "s": "ad", "t": "ry", "u": "yi", "v": "cb", "w": "qe", "x": "zc",
-    "y": "tu", "z": "xa",
+    "a": "sq",
+    "b": "vn",
+    "c": "xv",
+    "d": "sf",
+    "e": "wr",
+    "f": "dg",
+    "g": "fh",
+    "h": "gj",
+    "i": "uo",
+    "j": "hk",
+    "k": "jl",
+    "l": "k;",
+    "m": "n,",
+    "n": "bm",
+    "o": "ip",
+    "p": "o[",
+    "q": "wa",
+    "r": "et",
+    "s": "ad",
+    "t": "ry",
+    "u": "yi",
+    "v": "cb",
+    "w": "qe",
+    "x": "zc",
+    "y": "tu",
+    "z": "xa",
 }
 
 
@@ -251,7 +292,7 @@ def _short_name(path: Path) -> str:
     """`simulator/mistral.py` for the project's modules, `stdlib/json/encoder.py` for the standard library."""
     parts = path.parts
     if "codestral_ls" in parts:
-        return "/".join(parts[len(parts) - parts[::-1].index("codestral_ls"):])
+        return "/".join(parts[len(parts) - parts[::-1].index("codestral_ls") :])
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     try:
         return "stdlib/" + path.relative_to(stdlib).as_posix()

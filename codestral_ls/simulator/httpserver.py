@@ -62,9 +62,7 @@ class Exchange:
         self.started = False
         self.finished = False
 
-    async def send(
-        self, status: int, body: bytes, headers: Mapping[str, str] | None = None
-    ) -> None:
+    async def send(self, status: int, body: bytes, headers: Mapping[str, str] | None = None) -> None:
         """A complete reply with Content-Length."""
         all_headers = {"content-length": str(len(body)), **(headers or {})}
         self.started = True
@@ -72,9 +70,7 @@ class Exchange:
         await self._drain()
         self.finished = True
 
-    async def send_json(
-        self, status: int, payload: Any, headers: Mapping[str, str] | None = None
-    ) -> None:
+    async def send_json(self, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> None:
         """A complete JSON reply."""
         body = json.dumps(payload, separators=(",", ":")).encode()
         await self.send(status, body, {"content-type": "application/json", **(headers or {})})
@@ -120,9 +116,7 @@ class Exchange:
             return
         self.keep_alive = False
         with contextlib.suppress(ClientGone):
-            await self.send(
-                500, f"fake server error: {exc!r}".encode(), {"content-type": "text/plain"}
-            )
+            await self.send(500, f"fake server error: {exc!r}".encode(), {"content-type": "text/plain"})
 
     def forget_watch(self) -> None:
         """Stop watching without waiting (error paths): the connection is closed next."""
@@ -187,9 +181,7 @@ class LoopbackServer:
 
     async def start(self) -> str:
         """Listen, and return the base URL (`http://127.0.0.1:PORT`)."""
-        self._server = await asyncio.start_server(
-            self._on_connect, self._host, self._port, limit=MAX_HEADER_BYTES
-        )
+        self._server = await asyncio.start_server(self._on_connect, self._host, self._port, limit=MAX_HEADER_BYTES)
         host, port = self._server.sockets[0].getsockname()[:2]
         self.base_url = f"http://{host}:{port}"
         return self.base_url

@@ -201,4 +201,3 @@ def _infill_problem(body: dict[str, Any], supported: bool) -> tuple[int, str] | 
 def _infill_prompt(body: dict[str, Any]) -> str:
     # PSM order, as format_prompt_infill assembles it (with StarCoder-style token names).
     return f"<fim_prefix>{body['input_prefix']}<fim_suffix>{body['input_suffix']}<fim_middle>{body.get('prompt', '')}"
-

@@ -128,9 +128,7 @@ class FakeOllama(SelfHostedFake):
             await send_error(exchange, reply)
             return
         options = body.get("options") or {}
-        pieces, reason = shape(
-            reply, options.get("stop"), options.get("num_predict"), self.latency.chunk_chars
-        )
+        pieces, reason = shape(reply, options.get("stop"), options.get("num_predict"), self.latency.chunk_chars)
         final: dict[str, Any] = {
             **head,
             "response": "",

@@ -161,9 +161,7 @@ class SelfHostedFake:
 
     async def _handle(self, request: HttpRequest, exchange: Exchange) -> None:
         body = _parse_json(request.body)
-        record = RecordedRequest(
-            request.method, request.path, dict(request.headers), body, request.body
-        )
+        record = RecordedRequest(request.method, request.path, dict(request.headers), body, request.body)
         self.requests.append(record)
         if self.api_key is not None:
             if request.headers.get("authorization", "") != f"Bearer {self.api_key}":

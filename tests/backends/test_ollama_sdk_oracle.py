@@ -48,9 +48,7 @@ async def test_sdk_parses_the_stream(fake: FakeOllama, sdk: ollama.AsyncClient) 
 
 
 async def test_sdk_parses_a_whole_reply(sdk: ollama.AsyncClient) -> None:
-    reply = await sdk.generate(
-        model="codestral", prompt=PREFIX, suffix=SUFFIX, options={"num_predict": 2}
-    )
+    reply = await sdk.generate(model="codestral", prompt=PREFIX, suffix=SUFFIX, options={"num_predict": 2})
     assert reply.response == "ret" + "urn"
     assert reply.done and reply.done_reason == "length"
 
@@ -75,9 +73,7 @@ async def test_sdk_raises_for_a_model_without_insert(sdk: ollama.AsyncClient) ->
     assert caught.value.error == '"llama3" does not support insert'
 
 
-async def test_sdk_raises_for_an_error_line_mid_stream(
-    fake: FakeOllama, sdk: ollama.AsyncClient
-) -> None:
+async def test_sdk_raises_for_an_error_line_mid_stream(fake: FakeOllama, sdk: ollama.AsyncClient) -> None:
     fake.responder = lambda _body: MidStreamError("return a", "llama runner process has terminated")
     received: list[str] = []
     with pytest.raises(ollama.ResponseError) as caught:
@@ -88,9 +84,7 @@ async def test_sdk_raises_for_an_error_line_mid_stream(
     assert caught.value.error == "llama runner process has terminated"
 
 
-async def test_sdk_raises_for_a_scripted_server_error(
-    fake: FakeOllama, sdk: ollama.AsyncClient
-) -> None:
+async def test_sdk_raises_for_a_scripted_server_error(fake: FakeOllama, sdk: ollama.AsyncClient) -> None:
     fake.responder = lambda _body: ErrorReply(503, {"error": "server busy"})
     with pytest.raises(ollama.ResponseError) as caught:
         await sdk.generate(model="codestral", prompt=PREFIX)

@@ -14,13 +14,7 @@ from codestral_ls.bench.continuation import (
 )
 
 ORIGINAL = (
-    "def add(a, b):\n"
-    "    total = a + b\n"
-    "    return total\n"
-    "\n"
-    "def sub(a, b):\n"
-    "    total = a - b\n"
-    "    return total\n"
+    "def add(a, b):\n    total = a + b\n    return total\n\ndef sub(a, b):\n    total = a - b\n    return total\n"
 )
 
 

@@ -14,13 +14,13 @@ from codestral_ls.bench.replay import Replay
 from codestral_ls.bench.typing import Session, Timing
 from codestral_ls.simulator.mistral import LatencyProfile
 
-SOURCE = '''def total(items):
+SOURCE = """def total(items):
     result = 0
     for item in items:
         if item > 0:
             result += item
     return result
-'''
+"""
 
 pytestmark = pytest.mark.slow
 

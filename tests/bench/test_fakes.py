@@ -49,8 +49,7 @@ async def test_fake_mistral_streams_the_truth_and_fills_the_ledger() -> None:
             body = {"model": "codestral-latest", "prompt": PREFIX, "suffix": SUFFIX, "stream": True}
             response = await client.post(fake.base_url + "/v1/fim/completions", json=body)
         assert response.status_code == 200
-        events = [json.loads(line[6:]) for line in response.text.splitlines()
-                  if line.startswith("data: {")]
+        events = [json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: {")]
         assert "".join(e["choices"][0]["delta"].get("content", "") for e in events) == "a + b"
     finally:
         await fake.stop()

@@ -9,7 +9,7 @@ import pytest
 
 from codestral_ls.bench.lsp_client import LspClient, LspError, frame, read_message
 
-ECHO = r'''
+ECHO = r"""
 import json, sys
 out = sys.stdout.buffer
 def send(msg):
@@ -39,7 +39,7 @@ while True:
         send({"jsonrpc": "2.0", "id": msg["id"], "result": msg.get("params")})
     else:
         send({"jsonrpc": "2.0", "method": "echo/" + method, "params": msg.get("params")})
-'''
+"""
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ async def test_proxy_forwards_streams_and_counts_tokens() -> None:
         try:
             async with httpx.AsyncClient() as client:
                 body = {"model": "codestral-latest", "prompt": "def f(a, b):\n    ", "stream": True}
-                response = await client.post(base + "/v1/fim/completions", json=body,
-                                             headers={"Authorization": "Bearer k"})
+                response = await client.post(
+                    base + "/v1/fim/completions", json=body, headers={"Authorization": "Bearer k"}
+                )
         finally:
             await proxy.stop()
     assert response.status_code == 200

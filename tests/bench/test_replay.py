@@ -30,15 +30,30 @@ def _position(line: int, character: int) -> dict[str, int]:
     ("item", "expected_text", "expected_lead"),
     [
         ({"insertText": "urn g(x)"}, "urn g(x)", 0),  # insert at the cursor
-        ({"insertText": "    return g(x)",  # re-types the line start, as Copilot-style items do
-          "range": {"start": _position(1, 0), "end": _position(1, 7)}}, "urn g(x)", 7),
-        ({"textEdit": {"newText": "return g(x)",  # tabby: word start to cursor
-                       "range": {"start": _position(1, 4), "end": _position(1, 7)}}}, "urn g(x)", 3),
+        (
+            {
+                "insertText": "    return g(x)",  # re-types the line start, as Copilot-style items do
+                "range": {"start": _position(1, 0), "end": _position(1, 7)},
+            },
+            "urn g(x)",
+            7,
+        ),
+        (
+            {
+                "textEdit": {
+                    "newText": "return g(x)",  # tabby: word start to cursor
+                    "range": {"start": _position(1, 4), "end": _position(1, 7)},
+                }
+            },
+            "urn g(x)",
+            3,
+        ),
         ({"insertText": "something else", "range": {"start": _position(1, 0), "end": _position(1, 7)}}, "", 0),
     ],
 )
-def test_item_text_is_what_the_item_adds_at_the_cursor(item: dict[str, Any], expected_text: str,
-                                                       expected_lead: int) -> None:
+def test_item_text_is_what_the_item_adds_at_the_cursor(
+    item: dict[str, Any], expected_text: str, expected_lead: int
+) -> None:
     replay = _replay("ret")
     text, _edit, lead = replay._item_text(item)
     assert text == expected_text
@@ -48,7 +63,8 @@ def test_item_text_is_what_the_item_adds_at_the_cursor(item: dict[str, Any], exp
 def test_applying_the_items_edit_types_the_suggestion() -> None:
     replay = _replay("ret")
     _text, edit, _lead = replay._item_text(
-        {"insertText": "    return g(x)", "range": {"start": _position(1, 0), "end": _position(1, 7)}})
+        {"insertText": "    return g(x)", "range": {"start": _position(1, 0), "end": _position(1, 7)}}
+    )
     assert edit is not None
     replay.editor.apply(edit)
     assert replay.editor.text == ORIGINAL

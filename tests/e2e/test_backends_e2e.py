@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
-from support.lsp_session import Session
 
 from codestral_ls.simulator.llamacpp import FakeLlamaCpp
 from codestral_ls.simulator.mistral import LatencyProfile
 from codestral_ls.simulator.ollama import FakeOllama
 from codestral_ls.simulator.openai import FakeOpenAI
 from codestral_ls.simulator.selfhosted import Hold, MidStreamError, SelfHostedFake
+from support.lsp_session import Session
 
 URI = "file:///work/project/geometry.py"
 TEXT = "import math\n\ndef area(r):\n    \n"

@@ -180,6 +180,7 @@ async def test_settings_change_through_did_change_configuration(start_session: A
     session.client.workspace_did_change_configuration(
         types.DidChangeConfigurationParams(settings={"codestral": {"model": "codestral-2501", "maxTokens": 64}})
     )
+
     # The switch is asynchronous: ask until the new settings are in force.
     async def model_sent() -> str:
         await session.inline(URI, 3, 4)  # one racing the switch is answered empty, unsent

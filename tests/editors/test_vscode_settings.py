@@ -19,9 +19,9 @@ import pytest
 from codestral_ls import config
 
 EXTENSION = Path(__file__).resolve().parents[2] / "editors" / "vscode"
-PROPERTIES: dict[str, dict[str, Any]] = json.loads((EXTENSION / "package.json").read_text())[
-    "contributes"
-]["configuration"]["properties"]
+PROPERTIES: dict[str, dict[str, Any]] = json.loads((EXTENSION / "package.json").read_text())["contributes"][
+    "configuration"
+]["properties"]
 
 
 def _ts_string_list(name: str) -> set[str]:

@@ -99,6 +99,7 @@ SessionFactory = Callable[..., "asyncio.Future[Session]"]
 
 async def until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
     """Wait for `condition` to hold (generous timeout: the machine may be busy); fail otherwise."""
+
     async def poll() -> None:
         while not condition():  # noqa: ASYNC110 - the state lives in another process
             await asyncio.sleep(0.01)
