@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Every test, on a fresh machine or a used one: installs what is missing, then runs
+#   0. ruff and mypy --strict over the Python package,
 #   1. the VS Code extension's TypeScript unit tests (node's test runner),
 #   2. pytest over tests/: pure tables, fake-endpoint and SDK-oracle tests, end-to-end through
 #      real LSP clients, a real headless Neovim, and a real VS Code (code-server + Chromium).
@@ -21,7 +22,11 @@ fi
 
 python="${PYTHON:-python3}"
 [[ -x .venv/bin/python ]] || "$python" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,dev]'
+
+echo "== ruff and mypy --strict"
+.venv/bin/ruff check .
+.venv/bin/mypy
 
 echo "== VS Code extension: build and unit tests"
 (
