@@ -7,18 +7,13 @@ each request gets: text to stream, or a scripted failure (`ErrorReply`, `DropCon
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import inspect
 import json
-import random
 import time
 import uuid
-from collections.abc import Mapping
-from types import TracebackType
 from typing import Any
 
-from .httpserver import ClientGone, Exchange, HttpRequest, LoopbackServer, ThreadedServer
+from .endpoint import FakeEndpoint
+from .httpserver import ClientGone, Exchange, HttpRequest
 from .replies import (
     Completion,
     DropConnection,
@@ -58,13 +53,9 @@ def _default_responder(body: dict[str, Any]) -> Reply:
     return DEFAULT_TEXT
 
 
-class FakeMistral:
-    """`async with FakeMistral(responder, latency=...) as fake:` then use `fake.base_url`.
-
-    Attributes: `requests` (every RecordedRequest), `disconnects` (streams the client closed
-    before the end), `chunks_sent` (content chunks sent, all requests), `connections` (TCP
-    connections accepted: 1 for many requests means keep-alive works).
-    """
+class FakeMistral(FakeEndpoint[Reply]):
+    """A fake `codestral.mistral.ai`: `POST /v1/fim/completions`, streamed or not (see
+    `FakeEndpoint` for the lifecycle and what is recorded)."""
 
     def __init__(
         self,
@@ -76,70 +67,14 @@ class FakeMistral:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self.responder: Responder = responder or _default_responder
-        self.latency = latency if latency is not None else LatencyProfile()
-        self._api_key = api_key
-        self._rng = random.Random(seed)
-        self._server = LoopbackServer(self._handle, host=host, port=port)
-        self.requests: list[RecordedRequest] = []
-        self.disconnects = 0
-        self.chunks_sent = 0
-        self._disconnected = asyncio.Event()
-
-    def __repr__(self) -> str:
-        return f"FakeMistral(base_url={self.base_url!r}, requests={len(self.requests)})"
-
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
-
-    @property
-    def connections(self) -> int:
-        return self._server.connections
-
-    async def start(self) -> str:
-        """Listen on a free loopback port; returns the base URL."""
-        return await self._server.start()
-
-    async def stop(self) -> None:
-        await self._server.stop()
-
-    async def __aenter__(self) -> FakeMistral:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    async def wait_for_disconnects(self, count: int = 1, timeout_s: float = 5.0) -> int:
-        """Wait until `count` streams were cut off by the client (or give up); returns the count.
-
-        The fake notices a hang-up asynchronously, a moment after the client closes.
-        """
-
-        async def until_counted() -> None:
-            while self.disconnects < count:
-                self._disconnected.clear()
-                await self._disconnected.wait()
-
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(until_counted(), timeout_s)
-        return self.disconnects
-
-    def run_in_thread(self) -> ThreadedServer:
-        """Serve from a background thread with its own loop: `with fake.run_in_thread() as url:`."""
-        return ThreadedServer(self)
+        super().__init__(
+            responder or _default_responder, latency=latency, api_key=api_key, seed=seed, host=host, port=port
+        )
 
     async def _handle(self, request: HttpRequest, exchange: Exchange) -> None:
         body = _parse_json(request.body)
-        record = RecordedRequest(request.method, request.path, dict(request.headers), body, request.body)
-        self.requests.append(record)
-        if not self._authorized(request.headers):
+        record = self.record(request, body)
+        if not self.authorized(request):
             await exchange.send_json(401, {"message": "Unauthorized", "request_id": uuid.uuid4().hex}, _json_utf8())
             return
         if request.method != "POST" or not _is_fim_route(request.path):
@@ -149,9 +84,7 @@ class FakeMistral:
         if problems:
             await exchange.send_json(422, {"detail": problems})
             return
-        reply = self.responder(body)
-        if inspect.isawaitable(reply):
-            reply = await reply
+        reply = await self.reply_for(body)
         if isinstance(reply, ErrorReply):
             await _send_error(exchange, reply)
             return
@@ -162,15 +95,8 @@ class FakeMistral:
                 await self._complete(exchange, body, reply, record)
             record.completed = exchange.finished
         except ClientGone:
-            record.disconnected = True
-            self.disconnects += 1
-            self._disconnected.set()
+            self.hung_up(record)
             raise
-
-    def _authorized(self, headers: Mapping[str, str]) -> bool:
-        if self._api_key is None:
-            return True
-        return headers.get("authorization", "") == f"Bearer {self._api_key}"
 
     async def _stream(self, exchange: Exchange, body: dict[str, Any], reply: Scripted, record: RecordedRequest) -> None:
         text, finish = shape_reply(reply, body, self.latency.chunk_chars)

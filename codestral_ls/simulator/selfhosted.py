@@ -10,24 +10,20 @@ timing). Each fake records requests as `RecordedRequest`s and counts `disconnect
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import inspect
 import json
-import random
 from collections.abc import Awaitable, Callable, Mapping
-from types import TracebackType
 from typing import Any, TypeVar
 
 import attrs
 
-from .httpserver import ClientGone, Exchange, HttpRequest, LoopbackServer, ThreadedServer
+from .endpoint import FakeEndpoint
+from .httpserver import ClientGone, Exchange, HttpRequest
 from .mistral import (
     Completion,
     DropConnection,
     ErrorReply,
     LatencyProfile,
     MalformedChunk,
-    RecordedRequest,
 )
 
 DEFAULT_TEXT = "return a + b"
@@ -57,7 +53,7 @@ def _default_responder(body: dict[str, Any]) -> Reply:
     return DEFAULT_TEXT
 
 
-class SelfHostedFake:
+class SelfHostedFake(FakeEndpoint[Reply]):
     """Base of the self-hosted fakes: `async with FakeX(responder) as fake:`, `fake.base_url`.
 
     Subclasses implement `route(request, body, exchange)`. With `api_key` set, requests without
@@ -74,51 +70,14 @@ class SelfHostedFake:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self._rng = random.Random(seed)
-        self.responder: Responder = responder or _default_responder
-        self.latency = latency if latency is not None else LatencyProfile()
-        self.api_key = api_key
-        self._server = LoopbackServer(self._handle, host=host, port=port)
+        super().__init__(
+            responder or _default_responder, latency=latency, api_key=api_key, seed=seed, host=host, port=port
+        )
         self._released = asyncio.Event()
-        self._disconnected = asyncio.Event()
-        self.requests: list[RecordedRequest] = []
-        self.disconnects = 0
-        self.chunks_sent = 0
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r}, requests={len(self.requests)})"
-
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
-
-    @property
-    def connections(self) -> int:
-        return self._server.connections
-
-    async def start(self) -> str:
-        """Listen on a free loopback port; returns the base URL."""
-        return await self._server.start()
 
     async def stop(self) -> None:
         self._released.set()
-        await self._server.stop()
-
-    async def __aenter__(self: _Fake) -> _Fake:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    def run_in_thread(self) -> ThreadedServer:
-        """Serve from a background thread with its own loop: `with fake.run_in_thread() as url:`."""
-        return ThreadedServer(self)
+        await super().stop()
 
     def release(self) -> None:
         """Let every `Hold` reply finish."""
@@ -128,30 +87,9 @@ class SelfHostedFake:
         """Return once a client has hung up in the middle of a reply."""
         await asyncio.wait_for(self._disconnected.wait(), timeout_s)
 
-    async def wait_for_disconnects(self, count: int = 1, timeout_s: float = 5.0) -> int:
-        """Wait until `count` replies were cut off by the client (or give up); returns the count.
-
-        Same contract as `FakeMistral.wait_for_disconnects`.
-        """
-
-        async def until_counted() -> None:
-            while self.disconnects < count:
-                self._disconnected.clear()
-                await self._disconnected.wait()
-
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(until_counted(), timeout_s)
-        return self.disconnects
-
     def bodies(self, path: str) -> list[Any]:
         """The JSON bodies received on `path`."""
         return [record.body for record in self.requests if record.path.split("?")[0] == path]
-
-    async def reply_for(self, body: dict[str, Any]) -> Reply:
-        reply = self.responder(body)
-        if inspect.isawaitable(reply):
-            reply = await reply
-        return reply
 
     async def route(self, request: HttpRequest, body: Any, exchange: Exchange) -> None:
         raise NotImplementedError
@@ -161,19 +99,15 @@ class SelfHostedFake:
 
     async def _handle(self, request: HttpRequest, exchange: Exchange) -> None:
         body = _parse_json(request.body)
-        record = RecordedRequest(request.method, request.path, dict(request.headers), body, request.body)
-        self.requests.append(record)
-        if self.api_key is not None:
-            if request.headers.get("authorization", "") != f"Bearer {self.api_key}":
-                await self.unauthorized(exchange)
-                return
+        record = self.record(request, body)
+        if not self.authorized(request):
+            await self.unauthorized(exchange)
+            return
         try:
             await self.route(request, body, exchange)
             record.completed = exchange.finished
         except ClientGone:
-            record.disconnected = True
-            self.disconnects += 1
-            self._disconnected.set()
+            self.hung_up(record)
             raise
 
     async def hold(self, exchange: Exchange) -> None:
