@@ -178,6 +178,6 @@ async def sleep_unless_superseded(delay_s: float, superseded: asyncio.Future[Non
         return not superseded.done()
     try:
         await asyncio.wait_for(asyncio.shield(superseded), timeout=delay_s)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return True
     return False

@@ -15,7 +15,7 @@ import contextlib
 import email.utils
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -133,7 +133,7 @@ def parse_retry_after(
         raw = lowered["retry-after"]
         seconds = _number(raw)
         if seconds is None:
-            seconds = _seconds_until(raw, now or datetime.now(timezone.utc))
+            seconds = _seconds_until(raw, now or datetime.now(UTC))
     if seconds is None or seconds < 0:
         return default_s
     return min(seconds, MAX_RETRY_AFTER_S)
@@ -155,7 +155,7 @@ def _seconds_until(http_date: str, now: datetime) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
 
 

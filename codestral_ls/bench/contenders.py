@@ -70,7 +70,7 @@ async def wait_ready(client: LspClient, timeout_s: float = 5.0) -> bool:
     try:
         await asyncio.wait_for(ready.wait(), timeout_s)
         return True
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return False
 
 

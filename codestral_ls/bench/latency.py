@@ -293,7 +293,7 @@ async def run(args: argparse.Namespace) -> int:
     for lines in sizes:
         try:
             result = await measure_size(lines, keystrokes, profile, args, log)
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             print(f"error: the server stopped answering at {lines:,} lines ({exc!r}); its stderr is in {log}")
             return 1
         results.append(result)

@@ -223,7 +223,7 @@ class LspClient:
         if self.process is not None:
             try:
                 await asyncio.wait_for(self.process.wait(), timeout_s)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 with contextlib.suppress(ProcessLookupError):
                     self.process.kill()
                 await self.process.wait()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -172,7 +172,7 @@ def test_display_host_drops_scheme_path_and_userinfo(url: str, expected: str) ->
 
 # --- Retry-After ----------------------------------------------------------------------------
 
-NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 RETRY_CASES = [
     ({}, 10.0),
     ({"Retry-After": "3"}, 3.0),
