@@ -3,7 +3,8 @@
 Rules (automatic requests only; an explicit "trigger suggestion" always asks):
 1. Mid-line: text right of the cursor that is not only closers and punctuation (`) ] } " ' ; , :`
    and spaces) means the user is editing inside existing code.
-2. Too little to go on: fewer than `MIN_PROMPT_CHARS` non-blank characters before the cursor.
+2. Too little to go on: the cursor is on the file's first line with fewer than `MIN_PROMPT_CHARS`
+   non-blank characters before it (once there is a line above, e.g. `def f():` + Enter, it asks).
 3. Right after a deletion: the user is correcting, not writing.
 4. Inside a word that continues to the right (e.g. `fo|o`): covered by rule 1.
 """
