@@ -81,8 +81,6 @@ class Counters:
     requests: int = 0
     model_calls: int = 0
     prefetches: int = 0
-    cache_hits: int = 0
-    through_hits: int = 0
     adopted: int = 0
     skipped: int = 0
     superseded: int = 0
@@ -131,6 +129,17 @@ class Pipeline:
     async def aclose(self) -> None:
         self.scheduler.cancel_all()
         await self.backend.aclose()
+        log.info("session: %s", self.summary())
+
+    def summary(self) -> str:
+        """What this session cost and saved, in one line (logged at shutdown)."""
+        counts = self.counters
+        return (
+            f"{counts.requests} requests, {counts.model_calls} model calls ({counts.prefetches} prefetches, "
+            f"{counts.cancelled_fetches} cancelled, {counts.early_stops} stopped early), served without a call: "
+            f"{self.cache.hits} from cache, {self.cache.through_hits} typed through, {counts.adopted} adopted; "
+            f"{counts.skipped} not asked, {counts.superseded} superseded"
+        )
 
     def note_edit(self, uri: str) -> None:
         """A keystroke arrived (didChange): feeds the typing-speed estimate."""
@@ -150,11 +159,9 @@ class Pipeline:
         if self.settings.reuse:
             rest = self.cache.through(ctx)
             if rest is not None:
-                self.counters.through_hits += 1
                 return self._answer(ctx, rest, "typing-through")
         cached = self.cache.get(ctx)
         if cached is not None:
-            self.counters.cache_hits += 1
             return None if cached is NOTHING else self._answer(ctx, cached, "cache")
 
         if query.automatic:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -152,5 +153,6 @@ async def test_debug_logs_go_to_the_log_file_never_stdout_and_never_hold_the_key
     assert sorted(f["id"] for f in frames if "id" in f and "method" not in f) == [1, 2, 3]
     logged = log_file.read_text(encoding="utf-8")
     assert "inlineCompletion" in logged  # DEBUG really logged the traffic ...
+    assert re.search(r"session: 1 requests, \d+ model calls", logged)  # ... and the shutdown summary
     assert KEY not in logged and "env-key-abcdef98765" not in logged  # ... and no key
     assert KEY.encode() not in out + rest + err
