@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import inspect
 import random
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
@@ -25,9 +26,12 @@ class FakeEndpoint(Generic[ReplyT]):
     requests means keep-alive works). With `api_key` set, other keys get the format's 401.
     """
 
+    # What a fake answers when it is given no responder.
+    default_text = ""
+
     def __init__(
         self,
-        responder: Any,
+        responder: Any = None,
         *,
         latency: LatencyProfile | None = None,
         api_key: str | None = None,
@@ -35,7 +39,7 @@ class FakeEndpoint(Generic[ReplyT]):
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self.responder = responder
+        self.responder: Callable[[dict[str, Any]], Any] = responder or (lambda body: self.default_text)
         self.latency = latency if latency is not None else LatencyProfile()
         self.api_key = api_key
         self._rng = random.Random(seed)

@@ -49,27 +49,11 @@ FIM_PATH = "/v1/fim/completions"
 JSON_UTF8 = "application/json; charset=utf-8"
 
 
-def _default_responder(body: dict[str, Any]) -> Reply:
-    return DEFAULT_TEXT
-
-
 class FakeMistral(FakeEndpoint[Reply]):
     """A fake `codestral.mistral.ai`: `POST /v1/fim/completions`, streamed or not (see
     `FakeEndpoint` for the lifecycle and what is recorded)."""
 
-    def __init__(
-        self,
-        responder: Responder | None = None,
-        *,
-        latency: LatencyProfile | None = None,
-        api_key: str | None = None,
-        seed: int = 0,
-        host: str = "127.0.0.1",
-        port: int = 0,
-    ) -> None:
-        super().__init__(
-            responder or _default_responder, latency=latency, api_key=api_key, seed=seed, host=host, port=port
-        )
+    default_text = DEFAULT_TEXT
 
     async def _handle(self, request: HttpRequest, exchange: Exchange) -> None:
         body = _parse_json(request.body)

@@ -22,7 +22,6 @@ from .mistral import (
     Completion,
     DropConnection,
     ErrorReply,
-    LatencyProfile,
     MalformedChunk,
 )
 
@@ -49,10 +48,6 @@ Responder = Callable[[dict[str, Any]], Reply | Awaitable[Reply]]
 _Fake = TypeVar("_Fake", bound="SelfHostedFake")
 
 
-def _default_responder(body: dict[str, Any]) -> Reply:
-    return DEFAULT_TEXT
-
-
 class SelfHostedFake(FakeEndpoint[Reply]):
     """Base of the self-hosted fakes: `async with FakeX(responder) as fake:`, `fake.base_url`.
 
@@ -60,19 +55,10 @@ class SelfHostedFake(FakeEndpoint[Reply]):
     `Authorization: Bearer <api_key>` get the format's 401 (`unauthorized()`).
     """
 
-    def __init__(
-        self,
-        responder: Responder | None = None,
-        *,
-        latency: LatencyProfile | None = None,
-        api_key: str | None = None,
-        seed: int = 0,
-        host: str = "127.0.0.1",
-        port: int = 0,
-    ) -> None:
-        super().__init__(
-            responder or _default_responder, latency=latency, api_key=api_key, seed=seed, host=host, port=port
-        )
+    default_text = DEFAULT_TEXT
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._released = asyncio.Event()
 
     async def stop(self) -> None:
