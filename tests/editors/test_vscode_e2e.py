@@ -24,7 +24,6 @@ import socket
 import subprocess
 import sys
 import time
-import tomllib
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -324,31 +323,10 @@ def test_a_missing_server_says_what_to_do_and_its_pop_up_fixes_it(tmp_path: Path
     assert f"Starting {sys.executable} -m codestral_ls (from setting)" in _lsp_trace(tmp_path), diagnostics
 
 
-@pytest.fixture(scope="module")
-def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The server's dependencies as wheels (from pip's cache or the registry), so the extension's
-    first-run `pip install` needs no network."""
-    _setup()
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    directory = tmp_path_factory.mktemp("wheelhouse")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--disable-pip-version-check", "-w", str(directory)]
-        + project["dependencies"],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return directory
-
-
 def test_the_vsix_sets_up_its_bundled_server_on_first_run(
-    tmp_path: Path, vsix: Path, wheelhouse: Path, fake_codestral: FakeMistral
+    tmp_path: Path, vsix: Path, wheelhouse: Path, path_without_server: str, fake_codestral: FakeMistral
 ) -> None:
     # No serverPath, no project venv, no codestral-ls on PATH: only a Python 3.11+ named python3.
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "python3").symlink_to(sys.executable)
-    system_dirs = [d for d in ("/usr/local/bin", "/usr/bin", "/bin") if not (Path(d) / "codestral-ls").exists()]
     report, diagnostics = _session(
         tmp_path,
         vsix,
@@ -363,7 +341,7 @@ def test_the_vsix_sets_up_its_bundled_server_on_first_run(
         },
         extra_env={
             "CODESTRAL_API_KEY": GOOD_KEY,
-            "PATH": os.pathsep.join([str(bin_dir), *system_dirs]),
+            "PATH": path_without_server,
             "PYTHONPATH": None,  # the server must come from the venv, not from this checkout
             "PIP_NO_INDEX": "1",
             "PIP_FIND_LINKS": str(wheelhouse),
