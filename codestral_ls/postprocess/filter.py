@@ -185,7 +185,9 @@ class SuggestionFilter:
         lines = head.split("\n")
         lines[0] = self.ctx.line_prefix + lines[0]
         ready = len(lines) if final else len(lines) - 1
-        multiline = self._multiline(lines)
+        multiline = self._multiline(lines, final)
+        if multiline is None:
+            return  # an Allman header (`greet()` then `{`): the next line decides
         if not multiline:
             ready = 1  # one line only: complete as soon as a second one starts
         for index in range(self._checked, ready):
@@ -197,16 +199,25 @@ class SuggestionFilter:
         if not multiline and len(lines) > 1:
             self._stop(Stop("single-line", 1))
 
-    def _multiline(self, lines: list[str]) -> bool:
+    def _multiline(self, lines: list[str], final: bool = True) -> bool | None:
         """Whether this suggestion may take several lines: the plan says so, or the plan allows
         it and the completed first line (`lines[0]`, the whole cursor line) opens a block the
-        model wrote (`func area` + `(w, h float64) float64 {`)."""
+        model wrote (`func area` + `(w, h float64) float64 {`), or is a definition whose `{`
+        stands on the next line (None while that line is still arriving)."""
         if self.plan.multiline:
             return True
         if not self.plan.block_after_first_line or len(lines) < 2:
             return False
         written = lines[0][len(self.ctx.line_prefix) :]
-        return bool(written.strip()) and lang.opens_block(lines[0], self.facts.language_id)
+        if not written.strip():
+            return False
+        if lang.opens_block(lines[0], self.facts.language_id):
+            return True
+        if not lang.is_definition(lines[0]):
+            return False
+        if len(lines) == 2 and not final:
+            return None if lines[1].strip() in ("", "{") else False
+        return lines[1].strip() == "{"
 
     def _stop(self, stop: Stop) -> None:
         self.stop = stop

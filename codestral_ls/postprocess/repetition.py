@@ -25,7 +25,7 @@ _LETTERS = re.compile(r"[A-Za-z]")
 # any length, as no code chains an assignment to itself.
 _ASSIGNMENT_LOOP = re.compile(r"(?<![\w.])([A-Za-z_][\w.]*\s*=\s*)\1{2,}")
 # A plain assignment or declaration (`x = 1`, `const x = 1`, `int x = 0`), not `==` or `+=`.
-_ASSIGNMENT = re.compile(r"^[\w.\[\]:<>,*& ]+(?<![=!<>+\-*/%&|^])=(?!=)")
+_ASSIGNMENT = re.compile(r"^[\w.\[\]:<>,*&@$ -]+(?<![=!<>+\-*/%&|^])=(?!=)")
 # Consecutive equal statements shorter than this may be meant (`i++;`, `pass`).
 MIN_REPEATED_STATEMENT = 8
 

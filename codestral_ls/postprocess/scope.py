@@ -87,7 +87,13 @@ class ScopeTracker:
         # Whether the suggestion is one block: the cursor line opens it, or it starts with a
         # decorator (`@property`, `@Override`) whose definition comes next.
         self.opened = scope.opened
-        self.decorated = not scope.opened and lang.is_decorator(first_line)
+        self.took_item = False  # YAML: a sibling list item was taken
+        # A definition whose block is still to come: after a decorator, or a header whose `{`
+        # stands on the next line (Allman style: `public void Run()` then `{`).
+        self.pending = not scope.opened and (
+            lang.is_decorator(first_line)
+            or (lang.is_definition(first_line) and not lang.opens_block(first_line, scope.language_id))
+        )
 
     def _in_triple_quotes(self, line: str) -> bool:
         """Whether `line` is (or ends) inside a triple-quoted string; updates the state."""
@@ -111,12 +117,22 @@ class ScopeTracker:
         closer = lang.is_closer_line(stripped, language_id)
         if indent > scope.base:
             return None
+        if indent == scope.base and self.pending:
+            if stripped == "{" or (lang.is_definition(line) and lang.opens_block(line, language_id)):
+                self.pending, self.opened = False, True  # this definition is the unit
+                self.opened_at_base = True
+                return None
+            if lang.is_definition(line) or lang.is_decorator(line):
+                return None  # the header goes on (`@Override` then `public String name()`)
         if indent == scope.base and lang.opens_block(line, language_id):
             self.opened_at_base = True
-            if self.decorated and lang.is_definition(line):
-                self.decorated, self.opened = False, True  # the decorated definition is the unit
-                return None
         if indent == scope.base and lang.is_list_item(stripped, language_id):
+            return None
+        sibling_item = indent + 2 == scope.base and lang.is_list_item(stripped, language_id)
+        if sibling_item and not self.opened and not self.took_item:
+            # YAML: the cursor is on a key of a list item (`  - name: a` / `    run: x█`); the
+            # next item of that list is one more unit, a second one is not.
+            self.took_item = True
             return None
         if lang.is_continuation_line(stripped, language_id) and indent == scope.base:
             # `except:` continues a `try:` the suggestion (or the cursor line) opened at base.
