@@ -14,6 +14,7 @@ import functools
 import attrs
 
 from ..context import FimContext
+from ..core import Suggestion
 from . import language as lang
 from .brackets import close_only_what_is_open, is_closers_only, replace_closers
 from .indentation import (
@@ -40,15 +41,6 @@ SUFFIX_SAMPLE_LINES = 200
 STYLE_SAMPLE_LINES = 40
 # Text where equal consecutive lines are content, not a model looping.
 PROSE_LANGUAGES = frozenset({"markdown", "plaintext", ""})
-
-
-@attrs.frozen
-class Suggestion:
-    """What the user sees: insert `text` at the cursor, replacing `replace_chars` code points
-    of the cursor line after it (closers the suggestion also produces)."""
-
-    text: str
-    replace_chars: int = 0
 
 
 @attrs.frozen

@@ -1,0 +1,43 @@
+-- :CodestralInstall installs the real server from this checkout into a venv under
+-- stdpath('data'), and the plugin then uses it, also for a buffer opened before the install.
+-- The pytest side gives: XDG_DATA_HOME (a temporary stdpath('data')), a PATH with a Python 3.11+
+-- but no codestral-ls, PIP_NO_INDEX + PIP_FIND_LINKS (a local wheelhouse: offline), and a fake
+-- Codestral (CODESTRAL_TEST_ENDPOINT) that answers 'greeting = "' with 'héllo wörld ☕"'.
+local H = dofile(vim.fn.fnamemodify(arg[0], ':p:h') .. '/helpers.lua')
+local endpoint = assert(os.getenv('CODESTRAL_TEST_ENDPOINT'), 'CODESTRAL_TEST_ENDPOINT')
+local data_home = assert(os.getenv('XDG_DATA_HOME'), 'XDG_DATA_HOME')
+
+H.start()
+H.lua([[require('codestral').setup({ settings = { endpoint = ... } })]], endpoint)
+H.eq(0, H.lua('return vim.fn.executable("codestral-ls")'), 'codestral-ls on PATH (the test needs none)')
+H.eq({ 'codestral-ls' }, H.lua('return require("codestral").options.cmd'), 'cmd before the install')
+local health = H.lua([[vim.cmd('checkhealth codestral'); local l = vim.api.nvim_buf_get_lines(0, 0, -1, false); vim.cmd.bdelete(); return l]])
+H.truthy(table.concat(health, '\n'):find(':CodestralInstall', 1, true), 'checkhealth should suggest :CodestralInstall:\n'
+  .. table.concat(health, '\n'))
+
+-- A Python file open before the install: no server can start for it yet.
+H.lua([[vim.cmd.edit(vim.fn.tempname() .. '.py')]])
+
+H.lua('vim.cmd("CodestralInstall")')
+H.eq('running', H.lua('return require("codestral.install").state'), 'install state while pip runs')
+H.wait_for('the install to end', function()
+  local state = H.lua('return require("codestral.install").state')
+  return state ~= 'running' and state
+end, 240000)
+local install = H.lua('local i = require("codestral.install"); return { state = i.state, message = i.message }')
+H.eq('done', install.state, 'install outcome (' .. install.message .. ')')
+
+local venv_exe = data_home .. '/nvim/codestral-ls/venv/bin/codestral-ls'
+H.eq({ venv_exe }, H.lua('return require("codestral").options.cmd'), 'cmd after the install')
+H.wait_status('ready', 30000)
+H.eq({ venv_exe }, H.lua('return vim.lsp.get_clients({ name = "codestral_ls" })[1].config.cmd'), 'the running server')
+
+H.input('igreeting = "')
+H.wait_eq('ghost text from the installed server', { { row = 0, col = #'greeting = "', text = 'héllo wörld ☕"' } }, H.ghost)
+H.input('<Tab>')
+H.wait_eq('line after accept', 'greeting = "héllo wörld ☕"', function() return H.line(0) end)
+
+-- The lsp/ config on its own (no setup) also finds it.
+H.eq({ venv_exe }, H.lua('return dofile(vim.api.nvim_get_runtime_file("lsp/codestral_ls.lua", false)[1]).cmd'),
+  'lsp/codestral_ls.lua cmd after the install')
+H.done('install')
