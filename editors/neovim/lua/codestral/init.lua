@@ -78,6 +78,7 @@ function M.set_enabled(enabled)
   end
   M.options.settings.enable = enabled
   ghost.enabled = enabled
+  status.set_switched_off(not enabled)
   if not enabled then
     for _, buf in ipairs(api.nvim_list_bufs()) do
       ghost.clear(buf)
@@ -238,6 +239,7 @@ function M.setup(opts)
   M.mode = resolve_mode(options.mode)
   ghost.auto_trigger = options.auto_trigger
   ghost.enabled = options.settings.enable ~= false
+  status.switched_off = not ghost.enabled
   api.nvim_set_hl(0, 'CodestralSuggestion', { link = 'Comment', default = true })
 
   local group = api.nvim_create_augroup('codestral', { clear = true })

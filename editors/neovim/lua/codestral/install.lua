@@ -116,6 +116,31 @@ function M.find_python(candidates)
   return nil, tried
 end
 
+--- A copy of what pip needs to build the server, so the build writes nothing into the checkout
+--- (setuptools' build/ there would keep modules deleted since, and show as clutter).
+--- @return string|nil dir, string|nil problem
+local function copy_sources(root)
+  local dest = vim.fn.tempname()
+  local files = { 'pyproject.toml', 'README.md' }
+  for name, kind in vim.fs.dir(vim.fs.joinpath(root, 'codestral_ls'), {
+    depth = 50,
+    skip = function(dir) return dir ~= '__pycache__' end,
+  }) do
+    if kind == 'file' and not name:match('%.pyc$') then
+      table.insert(files, 'codestral_ls/' .. name)
+    end
+  end
+  for _, file in ipairs(files) do
+    local target = vim.fs.joinpath(dest, file)
+    vim.fn.mkdir(vim.fs.dirname(target), 'p')
+    local ok, err = vim.uv.fs_copyfile(vim.fs.joinpath(root, file), target)
+    if not ok then
+      return nil, ('could not copy %s: %s'):format(file, tostring(err))
+    end
+  end
+  return dest, nil
+end
+
 local function last_lines(text, count)
   local lines = vim.split(vim.trim(text or ''), '\n', { plain = true })
   return table.concat(vim.list_slice(lines, math.max(1, #lines - count + 1)), '\n')
@@ -151,6 +176,10 @@ function M.install(python, on_done)
       vim.log.levels.ERROR, on_done)
   end
 
+  local sources, copy_problem = copy_sources(root)
+  if not sources then
+    return finish('failed', 'cannot install: ' .. copy_problem, vim.log.levels.ERROR, on_done)
+  end
   local venv = M.venv_dir()
   M.state, M.message = 'running', ''
   vim.notify(('codestral: installing codestral-ls from %s into %s with Python %s (pip; dependencies from PyPI)…')
@@ -159,11 +188,13 @@ function M.install(python, on_done)
   -- --clear: a reinstall starts from an empty venv, so nothing of an older server stays.
   vim.system({ found.executable, '-m', 'venv', '--clear', venv }, { text = true }, function(made)
     if made.code ~= 0 then
+      vim.schedule(function() vim.fn.delete(sources, 'rf') end)
       return finish('failed', ('`%s -m venv` failed (exit %d):\n%s'):format(found.executable, made.code,
         last_lines(made.stderr ~= '' and made.stderr or made.stdout, 6)), vim.log.levels.ERROR, on_done)
     end
-    local pip = { venv_bin(venv, 'python'), '-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', root }
+    local pip = { venv_bin(venv, 'python'), '-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', sources }
     vim.system(pip, { text = true }, function(installed)
+      vim.schedule(function() vim.fn.delete(sources, 'rf') end)
       if installed.code ~= 0 then
         return finish('failed', ('pip could not install codestral-ls (exit %d); it downloads the dependencies from PyPI: '
           .. 'check the network or proxy, or point pip at a mirror (PIP_INDEX_URL).\n%s'):format(installed.code,
