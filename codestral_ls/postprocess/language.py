@@ -194,10 +194,18 @@ def has_block_comments(language_id: str) -> bool:
     return "//" in line_comment_tokens(language_id) or language_id in ("css", "scss", "less", "sql")
 
 
-def in_block_comment(prefix: str) -> bool:
-    """Whether the cursor is inside a C-style block comment (`/* ... `) left open in the prefix."""
+def in_block_comment(prefix: str, language_id: str = "") -> bool:
+    """Whether the cursor is inside a C-style block comment (`/* ... `) left open in the prefix.
+    A `/*` inside a string or a line comment (`'**/*.js'`, `// see /*`) opens nothing."""
     start = prefix.rfind("/*")
-    return start >= 0 and prefix.find("*/", start) < 0
+    while start >= 0 and prefix.find("*/", start) < 0:
+        line_start = prefix.rfind("\n", 0, start) + 1
+        line_end = prefix.find("\n", start)
+        line = prefix[line_start : line_end if line_end >= 0 else len(prefix)]
+        if "/*" in strip_strings(code_part(line, language_id)):
+            return True
+        start = prefix.rfind("/*", 0, start)
+    return False
 
 
 def in_triple_quoted_string(prefix: str) -> bool:

@@ -12,6 +12,7 @@ FUZZY_MIN_CHARS = 16
 # suggestion.
 FAR_LINE_MIN_CHARS = 24
 LOOKAHEAD_LINES = 3
+_BLOCK_OPENERS = frozenset("{([:")
 _TOKEN = re.compile(r"\w+|\S")
 _NAME = re.compile(r"\w+")
 
@@ -95,4 +96,13 @@ def reproduces_next_line(line: str, upcoming: Sequence[str]) -> bool:
         return False
     if near_duplicate(text, upcoming[0]):
         return True
-    return len(text.strip()) >= FAR_LINE_MIN_CHARS and text in upcoming[1:]
+    if len(text.strip()) < FAR_LINE_MIN_CHARS:
+        return False
+    for position in range(1, len(upcoming)):
+        if upcoming[position - 1][-1:] in _BLOCK_OPENERS:
+            # The lines below open another block (`test('b', () => {`): its body repeating the
+            # suggestion's (`const model = new Model();`) is a sibling, not a reproduction.
+            return False
+        if text == upcoming[position]:
+            return True
+    return False
