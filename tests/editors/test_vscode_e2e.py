@@ -279,6 +279,7 @@ def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, vsix: Path
     # The key came from SecretStorage, and the message says so (the server only knows "apiKey").
     assert "SecretStorage" in steps["error after 401"]["label"], diagnostics
     assert "Codestral: Set API Key" in steps["error after 401"]["label"], diagnostics
+    assert "SecretStorage" in (steps["error after 401"]["notification"] or ""), diagnostics
     # The command palette offers "Codestral: Trigger Suggestion", and it asks at once.
     assert COMPLETION in steps["trigger from the palette"]["ghost"], diagnostics
     # Disabling shows without a keystroke (run.mjs types nothing between the two).

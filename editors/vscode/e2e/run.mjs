@@ -237,7 +237,12 @@ async function main() {
         await page.keyboard.type(line, { delay: 30 });
         await page.keyboard.press('Enter');
         const label = await waitForStatus('Codestral: error', 7000).catch(() => null);
-        if (label) return { label, attempts: attempt + 1 };
+        if (label) {
+          // The server's pop-up about it (told once).
+          const toast = page.locator('.notifications-toasts .notification-toast', { hasText: '401' }).first();
+          const notification = await toast.waitFor({ timeout: 5000 }).then(() => toast.innerText(), () => null);
+          return { label, attempts: attempt + 1, notification: notification && notification.replace(/\s+/g, ' ') };
+        }
         await page.keyboard.press('Escape');
         await page.keyboard.press('Enter');
       }
