@@ -16,7 +16,7 @@ from .backends.factory import ENV_KEYS
 from .backends.http import display_host
 from .backends.keys import KeyProvider
 from .backends.templates import CODESTRAL, template_for_model
-from .config import CODESTRAL_HOST, MISTRAL_HOST, Settings, resolve_mistral_credentials
+from .config import CODESTRAL_HOST, MISTRAL_HOST, Settings, resolve_mistral_credentials, shown_url
 from .errors import AuthError, BackendError, ModelUnavailable, TransportError
 
 # Where else a Mistral key may belong: keys do not work across these hosts (spec §1.1).
@@ -47,17 +47,40 @@ class Steps(Protocol):
     async def step(self, title: str, action: Callable[[], Awaitable[str]]) -> bool: ...
 
 
+def key_setting(settings: Settings, env: Mapping[str, str]) -> str:
+    """Where the key sent to the server comes from, named as the user would fix it."""
+    if any(name.lower() == "authorization" for name in settings.headers):
+        return "the Authorization entry of `headers`"  # it wins over any key (see backends)
+    if settings.api_key:
+        return "`apiKey`"
+    if settings.api_key_command:
+        return "`apiKeyCommand`"
+    names = (
+        ("CODESTRAL_API_KEY", "MISTRAL_API_KEY")
+        if settings.backend == "mistral"
+        else ENV_KEYS.get(settings.backend, ())
+    )
+    for name in names:
+        if env.get(name):
+            return f"the environment variable {name}"
+    return "`apiKey` (no key is set)"
+
+
+def _key_fix(settings: Settings, env: Mapping[str, str]) -> str:
+    return f"check {key_setting(settings, env)}: the server refused that key"
+
+
 def _route(settings: Settings, name: str, endpoint: str, keys: KeyProvider) -> Route:
     return Route(name, endpoint, keys, dict(settings.headers))
 
 
-async def _fetch(route: Route, client: httpx.AsyncClient, path: str, unreachable: str = "") -> Any:
+async def _fetch(route: Route, client: httpx.AsyncClient, path: str, unreachable: str = "", key_fix: str = "") -> Any:
     try:
         return await get_json(client, route, path)
     except TransportError as exc:
         raise StepFailed(str(exc), unreachable) from None
     except AuthError as exc:
-        raise StepFailed(str(exc), "check `apiKey` / `apiKeyCommand`") from None
+        raise StepFailed(str(exc), key_fix or "check `apiKey` / `apiKeyCommand`") from None
 
 
 # ---- Mistral --------------------------------------------------------------------------------
@@ -108,7 +131,7 @@ async def _mistral(
                     f"{display_host(sibling)} accepts it",
                     f"set `endpoint` to {sibling} (or use a key made for {display_host(endpoint)})",
                 ) from None
-            raise StepFailed(str(exc), "check the key and where it comes from") from None
+            raise StepFailed(str(exc), f"check {key_setting(settings, env)}: the server refused that key") from None
         except ModelUnavailable:
             raise Skipped(f"{display_host(endpoint)} does not list models") from None
         except TransportError as exc:
@@ -178,12 +201,12 @@ def _raise(exc: Exception) -> Callable[[], Awaitable[str]]:
 async def _ollama(settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str], report: Steps, _: Any) -> bool:
     endpoint = settings.endpoint or ollama.DEFAULT_ENDPOINT
     keys = KeyProvider.from_settings(settings, env, ENV_KEYS["ollama"])
-    hint = f"Ollama is not running at {endpoint}: start it with `ollama serve` (or fix `endpoint`)"
+    hint = f"Ollama is not running at {shown_url(endpoint)}: start it with `ollama serve` (or fix `endpoint`)"
     route = _route(settings, "Ollama", endpoint, keys)
     model = ollama.ollama_model(settings.model)
 
     async def reach() -> str:
-        version = await _fetch(route, client, "/api/version", hint)
+        version = await _fetch(route, client, "/api/version", hint, _key_fix(settings, env))
         return f"Ollama {version.get('version', '?')}" if isinstance(version, dict) else ""
 
     async def show() -> str:
@@ -225,12 +248,12 @@ async def _llamacpp(
 ) -> bool:
     endpoint = settings.endpoint or llamacpp.DEFAULT_ENDPOINT
     keys = KeyProvider.from_settings(settings, env, ENV_KEYS["llamacpp"])
-    hint = f"llama-server is not running at {endpoint}: start it (`llama-server -m model.gguf --port 8080`)"
+    hint = f"llama-server is not running at {shown_url(endpoint)}: start it (`llama-server -m model.gguf --port 8080`)"
     route = _route(settings, "llama.cpp", endpoint, keys)
 
     async def health() -> str:
         try:
-            await _fetch(route, client, "/health", hint)
+            await _fetch(route, client, "/health", hint, _key_fix(settings, env))
         except BackendError as exc:
             if exc.status == 503:
                 raise StepFailed("llama-server is still loading the model", "wait and run the check again") from None
@@ -273,12 +296,12 @@ def _check_family(served: str, settings: Settings) -> None:
 async def _openai(settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str], report: Steps, _: Any) -> bool:
     endpoint = settings.endpoint or openai.DEFAULT_ENDPOINT
     keys = KeyProvider.from_settings(settings, env, ENV_KEYS["openai"])
-    hint = f"nothing answers at {endpoint}: start the server (vLLM, LM Studio) or fix `endpoint`"
+    hint = f"nothing answers at {shown_url(endpoint)}: start the server (vLLM, LM Studio) or fix `endpoint`"
     route = _route(settings, "OpenAI-compatible server", endpoint, keys)
     path = openai.completions_path(endpoint).replace("completions", "models")
 
     async def models() -> str:
-        listing = await _fetch(route, client, path, hint)
+        listing = await _fetch(route, client, path, hint, _key_fix(settings, env))
         ids = [str(m.get("id")) for m in listing.get("data") or [] if isinstance(m, dict)]
         if settings.model not in ids:
             raise StepFailed(

@@ -274,7 +274,7 @@ async def run(args: argparse.Namespace) -> int:
         print("note: peak memory comes from /proc and is only measured on Linux", file=sys.stderr)
     quick = bool(args.quick)
     keystrokes = args.keystrokes or (300 if quick else 1000)
-    sizes = [int(s) for s in str(args.sizes).split(",") if s]
+    sizes: list[int] = list(args.sizes)
     out = args.out or Path("benchmarks/out")
     out.mkdir(parents=True, exist_ok=True)
     log = out / "latency-server.log"

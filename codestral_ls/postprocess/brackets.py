@@ -25,20 +25,34 @@ def quote_chars(language_id: str) -> str:
 def scan(text: str, stack: Sequence[str] = (), quotes: str = "\"'") -> Balance:
     """Walk `text` from an open-bracket/quote `stack`; return (closers that matched nothing,
     what is still open). Inside a string only its closing quote and escapes count."""
+    return _walk(text, stack, quotes, None)
+
+
+def closed_entries(text: str, stack: Sequence[str], quotes: str = "\"'") -> dict[int, int]:
+    """Which entries of `stack` (by depth, 0 the outermost) `text` closes, each mapped to the
+    index in `text` right after the character that closed it."""
+    closed: dict[int, int] = {}
+    _walk(text, stack, quotes, closed)
+    return closed
+
+
+def _walk(text: str, stack: Sequence[str], quotes: str, closed: dict[int, int] | None) -> Balance:
     open_stack = list(stack)
+    floor = len(open_stack)  # entries below this were open before `text`
     unmatched = 0
     escaped = False
-    for char in text:
+    for index, char in enumerate(text):
         top = open_stack[-1] if open_stack else ""
         if top and top in quotes:
             if escaped:
                 escaped = False
             elif char == "\\":
                 escaped = True
-            elif char == top:
+            elif char == top or (char == "\n" and top != "`"):  # a one-line string never spans lines
                 open_stack.pop()
-            elif char == "\n" and top != "`":
-                open_stack.pop()  # a one-line string never spans lines
+                if closed is not None and len(open_stack) < floor and char != "\n":
+                    floor = len(open_stack)
+                    closed[floor] = index + 1
             continue
         if char in quotes:
             open_stack.append(char)
@@ -47,6 +61,9 @@ def scan(text: str, stack: Sequence[str] = (), quotes: str = "\"'") -> Balance:
         elif char in CLOSING_BRACKETS:
             if top == CLOSING_BRACKETS[char]:
                 open_stack.pop()
+                if closed is not None and len(open_stack) < floor:
+                    floor = len(open_stack)
+                    closed[floor] = index + 1
             else:
                 unmatched += 1
     return unmatched, tuple(open_stack)
@@ -59,8 +76,9 @@ def is_closers_only(line_suffix: str) -> bool:
 
 
 def replace_closers(text: str, line_prefix: str, line_suffix: str, language_id: str = "") -> tuple[str, int]:
-    """When the rest of the line is only closers the suggestion also produces, return how many
-    of them the suggestion replaces, so the line ends up as balanced as it was."""
+    """When the rest of the line is only closers, return how many of them the suggestion
+    replaces, so the line ends up as balanced as it was: those the suggestion ends with, and
+    those it closes on the way and then continues (`"█";` + `Hi, " + name;` replaces `";`)."""
     quotes = quote_chars(language_id)
     before = scan(line_prefix, (), quotes)[1]
     wanted = scan(line_suffix, before, quotes)
@@ -76,12 +94,33 @@ def replace_closers(text: str, line_prefix: str, line_suffix: str, language_id: 
     return text, 0
 
 
+def _typed_over(text: str, line_suffix: str, before: tuple[str, ...], quotes: str) -> set[int]:
+    """Replace counts where the suggestion closes, bracket for bracket, what the suffix's
+    closers close (a bracket stack, so `});` + `\n  more` still replaces the `})` below it);
+    a terminator (`;`, `,`) after them counts when the suggestion ends with it too."""
+    by_text = closed_entries(text, before, quotes)
+    if not by_text:
+        return set()
+    by_suffix = closed_entries(line_suffix, before, quotes)
+    shared = [depth for depth in by_text if depth in by_suffix]
+    if not shared:
+        return set()
+    point = by_suffix[min(shared)]
+    found = {point}
+    rest = line_suffix[point:].rstrip()
+    if rest.strip() and not any(c in BRACKET_PAIRS or c in CLOSING_BRACKETS or c in quotes for c in rest):
+        if text.rstrip().endswith(rest.strip()):
+            found.add(point + len(rest))
+    return found
+
+
 def _best_replace(text: str, line_suffix: str, before: tuple[str, ...], wanted: Balance, quotes: str) -> int | None:
     """The most closers of `line_suffix` the text can replace keeping the line's balance."""
     end = text.rstrip()
+    typed_over = _typed_over(text, line_suffix, before, quotes)
     for replace in range(len(line_suffix), -1, -1):
         produced = line_suffix[:replace].rstrip()
-        if replace and (not produced or not end.endswith(produced)):
+        if replace and replace not in typed_over and (not produced or not end.endswith(produced)):
             continue
         if scan(text + line_suffix[replace:], before, quotes) == wanted:
             return replace

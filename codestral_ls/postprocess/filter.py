@@ -29,7 +29,7 @@ from .multiline import CompletionPlan, plan_completion
 from .nextline import reproduces_next_line, upcoming_lines
 from .overlap import PREFIX_TAIL_CHARS, trim_prefix_overlap, trim_suffix_overlap
 from .quirks import undo_quirks
-from .repetition import echoed_block, inline_loop, repeated_group, repeated_line
+from .repetition import echoed_block, inline_loop, repeated_group, repeated_line, repeated_statement
 from .scope import Scope, ScopeTracker
 
 __all__ = ["CompletionPlan", "Suggestion", "SuggestionFilter", "plan_completion"]
@@ -39,6 +39,8 @@ PREFIX_SAMPLE_LINES = 80
 SUFFIX_SAMPLE_LINES = 200
 # Lines above the cursor read to learn the indentation style.
 STYLE_SAMPLE_LINES = 40
+# Text where equal consecutive lines are content, not a model looping.
+PROSE_LANGUAGES = frozenset({"markdown", "plaintext", ""})
 
 
 @attrs.frozen
@@ -84,10 +86,15 @@ class _Facts:
     def scope(self, ctx: FimContext, cursor_line: str) -> Scope:
         base = indent_width(cursor_line)
         closed = any(c in ctx.line_suffix for c in ")]}") or ctx.suffix_truncated
+        lower_lines: list[tuple[int, bool]] = []
+        lowest = base
         for line in self.suffix_lines:
-            if line.strip() and indent_width(line) < base:
-                closed = True
-                break
+            stripped = line.strip()
+            if stripped and indent_width(line) < lowest:
+                lowest = indent_width(line)
+                lower_lines.append((lowest, lang.is_closer_line(stripped, self.language_id)))
+                if lowest == 0:
+                    break
         closer_below = bool(self.upcoming) and (
             indent_width(self.upcoming[0]) == base and lang.is_closer_line(self.upcoming[0].strip(), self.language_id)
         )
@@ -101,6 +108,7 @@ class _Facts:
             language_id=self.language_id,
             closed_below=closed,
             closer_below=closer_below,
+            lower_lines=tuple(lower_lines),
         )
 
 
@@ -169,7 +177,10 @@ class SuggestionFilter:
         lines = head.split("\n")
         lines[0] = self.ctx.line_prefix + lines[0]
         ready = len(lines) if final else len(lines) - 1
-        if not self.plan.multiline:
+        multiline = self._multiline(lines, final)
+        if multiline is None:
+            return  # an Allman header (`greet()` then `{`): the next line decides
+        if not multiline:
             ready = 1  # one line only: complete as soon as a second one starts
         for index in range(self._checked, ready):
             stop = self._check_line(lines, index)
@@ -177,8 +188,28 @@ class SuggestionFilter:
                 self._stop(stop)
                 return
         self._checked = ready
-        if not self.plan.multiline and len(lines) > 1:
+        if not multiline and len(lines) > 1:
             self._stop(Stop("single-line", 1))
+
+    def _multiline(self, lines: list[str], final: bool = True) -> bool | None:
+        """Whether this suggestion may take several lines: the plan says so, or the plan allows
+        it and the completed first line (`lines[0]`, the whole cursor line) opens a block the
+        model wrote (`func area` + `(w, h float64) float64 {`), or is a definition whose `{`
+        stands on the next line (None while that line is still arriving)."""
+        if self.plan.multiline:
+            return True
+        if not self.plan.block_after_first_line or len(lines) < 2:
+            return False
+        written = lines[0][len(self.ctx.line_prefix) :]
+        if not written.strip():
+            return False
+        if lang.opens_block(lines[0], self.facts.language_id):
+            return True
+        if not lang.is_definition(lines[0]):
+            return False
+        if len(lines) == 2 and not final:
+            return None if lines[1].strip() in ("", "{") else False
+        return lines[1].strip() == "{"
 
     def _stop(self, stop: Stop) -> None:
         self.stop = stop
@@ -197,6 +228,8 @@ class SuggestionFilter:
         kept = repeated_line(lines, index)
         if kept is None:
             kept = repeated_group(lines, index)
+        if kept is None and facts.language_id not in PROSE_LANGUAGES:
+            kept = repeated_statement(lines, index)
         if kept is None:
             kept = echoed_block(lines, index, facts.prefix_lines, indent_width(lines[0]), facts.language_id)
         if kept is not None:
@@ -233,7 +266,7 @@ class SuggestionFilter:
         if not text.strip():
             return None
         lines = text.split("\n")
-        if not self.plan.multiline:
+        if not self._multiline([ctx.line_prefix + lines[0], *lines[1:]]):
             lines = lines[:1]
         if lines[0][:1].isspace() and not ctx.line_prefix.strip():
             lines[0] = fix_first_line_indent(

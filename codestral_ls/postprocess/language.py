@@ -76,12 +76,29 @@ _ARROW_LANGUAGES = frozenset({"javascript", "typescript", "javascriptreact", "ty
 # modifiers then a signature (`public String name() {`).
 _DEFINITION = re.compile(
     r"^\s*(export\s+|pub(\(\w+\))?\s+|public\s+|private\s+|protected\s+|static\s+|async\s+)*"
-    r"(def|class|fn|func|function|struct|enum|interface|impl|trait|module|type|record)\b"
+    r"(def|class|fn|func|fun|function|struct|enum|interface|impl|trait|module|type|record)\b"
 )
 _METHOD = re.compile(
     r"^\s*(public|private|protected|internal|static|override|virtual|final|abstract|async)\b"
     r"[^=;]*\)\s*(throws\s+[\w., ]+)?\s*\{?\s*$"
 )
+# Words that start statements, not signatures, when followed by a parenthesis.
+_STATEMENT_WORDS = (
+    r"(?:if|for|while|switch|catch|return|else|do|try|new|throw|case|go|defer|await|yield|delete|typeof|"
+    r"sizeof|using|lock|foreach|when|match|loop|unless|until|print|echo|elif|with|assert|raise|not|and|or)\b"
+)
+# A C, C++, Java or C# signature without modifiers: a type, a name, parameters, maybe `{`
+# (`int size() const {`, `void reset() {`, `std::string name() const`).
+_C_SIGNATURE = re.compile(
+    rf"^\s*(?!{_STATEMENT_WORDS})(template\s*<[^;{{}}]*>\s*)?[\w:<>,*&\[\]]+\s+([\w:<>,*&\[\]]+\s+)*[*&]*~?[A-Za-z_][\w:]*"
+    r"\s*\([^;{}]*\)\s*(const\s*|noexcept\s*|override\s*|final\s*)*(->\s*[^{;]+)?\{?\s*$"
+)
+# A JavaScript/TypeScript class or object method (`render() {`, `get area(): number {`).
+_JS_METHOD = re.compile(
+    rf"^\s*(?!{_STATEMENT_WORDS}|function\b)((static|async|get|set|public|private|protected|readonly|override)\s+)*\*?"
+    r"#?[A-Za-z_$][\w$]*\s*(<[^>]*>)?\s*\([^;]*\)\s*(:\s*[^={};]+)?\{\s*$"
+)
+_DECORATOR = re.compile(r"^\s*@[A-Za-z_][\w.]*")
 _TOP_LEVEL_MARKERS = ("\ndef ", "\nclass ", "\nasync def ", "\nimport ", "\nfrom ", "\n@")
 _TRIPLE_START = re.compile(r"^[ \t]*[rRbBuUfF]{0,2}(?:\"\"\"|''')", re.MULTILINE)
 _TRIPLE_END = re.compile(r"(?:\"\"\"|''')[ \t]*$", re.MULTILINE)
@@ -230,7 +247,13 @@ def opens_block(line: str, language_id: str) -> bool:
 
 def is_definition(line: str) -> bool:
     """Whether a line starts a definition (function, method, class, type)."""
-    return _DEFINITION.search(line) is not None or _METHOD.search(line) is not None
+    return any(pattern.search(line) is not None for pattern in (_DEFINITION, _METHOD, _C_SIGNATURE, _JS_METHOD))
+
+
+def is_decorator(line: str) -> bool:
+    """Whether a line is a decorator or annotation (`@property`, `@Override`), the head of the
+    definition under it."""
+    return _DECORATOR.match(line) is not None
 
 
 def is_closer_line(stripped: str, language_id: str) -> bool:

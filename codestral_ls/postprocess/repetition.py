@@ -21,6 +21,13 @@ ECHO_MIN_LINES = 3
 # a looping model goes on until its token budget, far past eight).
 _INLINE_LOOP = re.compile(r"(\S.{3,29}?)\1{7,}")
 _LETTERS = re.compile(r"[A-Za-z]")
+# An assignment to the same name three times in a row (`name = name = name = …`): a loop at
+# any length, as no code chains an assignment to itself.
+_ASSIGNMENT_LOOP = re.compile(r"(?<![\w.])([A-Za-z_][\w.]*\s*=\s*)\1{2,}")
+# A plain assignment or declaration (`x = 1`, `const x = 1`, `int x = 0`), not `==` or `+=`.
+_ASSIGNMENT = re.compile(r"^[\w.\[\]:<>,*&@$ -]+(?<![=!<>+\-*/%&|^])=(?!=)")
+# Consecutive equal statements shorter than this may be meant (`i++;`, `pass`).
+MIN_REPEATED_STATEMENT = 8
 
 
 def repeated_line(lines: Sequence[str], index: int) -> int | None:
@@ -55,8 +62,35 @@ def repeated_group(lines: Sequence[str], index: int) -> int | None:
     return None
 
 
+def _normal(line: str) -> str:
+    return " ".join(_bare(line).split())
+
+
+def repeated_statement(lines: Sequence[str], index: int) -> int | None:
+    """Cut a run of near-identical statements to its first: the same assignment twice in a row
+    (`x = 1` then `x = 1`: the second does nothing, or redeclares), or any statement three
+    times in a row but for spacing and a trailing `;` or `,` (`repeated_line` needs exact
+    copies). A call written twice may be meant (`out.push("")`); closers and short lines too."""
+    if index < 1:
+        return None
+    line = _normal(lines[index])
+    if len(line) < MIN_REPEATED_STATEMENT or line[0] in ")]}" or _LETTERS.search(line) is None:
+        return None
+    if line != _normal(lines[index - 1]):
+        return None
+    if _ASSIGNMENT.match(line) is not None:
+        return index
+    if index >= 2 and line == _normal(lines[index - 2]):
+        return index - 1
+    return None
+
+
 def inline_loop(line: str) -> int | None:
     """Column where a line starts looping on one pattern (the first copy is kept), or None."""
+    assignment = _ASSIGNMENT_LOOP.search(line)
+    if assignment is not None:
+        # Keep the first operand: `self.name = ` + `name = name = name` -> `name`.
+        return assignment.start() + len(assignment.group(1).rstrip(" \t="))
     if len(line) < 16:
         return None
     match = _INLINE_LOOP.search(line)

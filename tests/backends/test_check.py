@@ -6,11 +6,12 @@ import io
 import json
 from collections.abc import AsyncIterator
 
+import attrs
 import httpx
 import pytest
 
 from codestral_ls.check import run_check
-from codestral_ls.config import Settings
+from codestral_ls.config import Settings, parse_settings
 from codestral_ls.simulator.llamacpp import FakeLlamaCpp
 from codestral_ls.simulator.mistral import ErrorReply, FakeMistral, LatencyProfile
 from codestral_ls.simulator.ollama import FakeOllama
@@ -202,3 +203,152 @@ async def test_llamacpp_serving_another_family_needs_its_template(client: httpx.
         assert 'fix: set `promptTemplate` to "qwen"' in text
         code, text = await check(Settings(backend="llamacpp", endpoint=fake.base_url, prompt_template="qwen"), client)
         assert code == 0, text
+
+
+# ---- settings check cannot use: a FAIL naming the setting, and no request anywhere ----------
+
+
+def recording_client() -> tuple[httpx.AsyncClient, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(500)
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(record)), seen
+
+
+async def test_an_unknown_backend_fails_before_any_request() -> None:
+    mocked, seen = recording_client()
+    async with mocked:
+        code, text = await check(Settings(backend="vllm", api_key=KEY), mocked)  # type: ignore[arg-type]
+    assert code == 1 and seen == []
+    assert "FAIL  setting backend (unknown backend 'vllm')" in text
+    assert "fix: set `backend` to one of: mistral, ollama, llamacpp, openai" in text
+
+
+@pytest.mark.parametrize(
+    ("raw", "line", "fix"),
+    [
+        ({"backend": "vllm"}, "FAIL  setting backend (invalid value 'vllm'", "set `backend` to one of: mistral"),
+        ({"endpoint": "localhost:11434"}, "FAIL  setting endpoint (must start with http://", "set `endpoint` to"),
+        ({"endpoint": 8080}, "FAIL  setting endpoint (expected a string URL", "set `endpoint` to"),
+    ],
+)
+async def test_a_setting_that_decides_where_to_connect_stops_the_check(
+    raw: dict[str, object], line: str, fix: str
+) -> None:
+    settings, problems = parse_settings({**raw, "apiKey": KEY})
+    mocked, seen = recording_client()
+    async with mocked:
+        out = io.StringIO()
+        code = await run_check(settings, out, {}, client=mocked, settings_problems=problems)
+    text = out.getvalue()
+    assert code == 1 and seen == [], text
+    assert line in text and f"fix: {fix}" in text
+    assert "nothing is sent while these settings are wrong" in text
+
+
+async def test_a_bad_endpoint_built_directly_is_refused_too() -> None:
+    mocked, seen = recording_client()
+    async with mocked:
+        code, text = await check(Settings(endpoint="codestral.mistral.ai", api_key=KEY), mocked)
+    assert code == 1 and seen == []
+    assert "FAIL  setting endpoint (must start with http:// or https://" in text
+
+
+async def test_another_bad_value_fails_but_the_connection_is_still_checked(client: httpx.AsyncClient) -> None:
+    async with FakeOllama(latency=FAST) as fake:
+        settings, problems = parse_settings({"backend": "ollama", "endpoint": fake.base_url, "debounceMs": -5})
+        out = io.StringIO()
+        code = await run_check(settings, out, {}, client=client, settings_problems=problems)
+    text = out.getvalue()
+    assert code == 1
+    assert "FAIL  setting debounceMs (invalid value -5" in text and "fix: correct `debounceMs`" in text
+    assert "ok    one tiny completion" in text
+
+
+async def test_an_unknown_setting_only_warns(client: httpx.AsyncClient) -> None:
+    async with FakeOllama(latency=FAST) as fake:
+        settings, problems = parse_settings({"backend": "ollama", "endpoint": fake.base_url, "debounce": 5})
+        out = io.StringIO()
+        code = await run_check(settings, out, {}, client=client, settings_problems=problems)
+    text = out.getvalue()
+    assert code == 0, text
+    assert "warn  setting debounce (unknown setting (ignored))" in text
+
+
+# ---- fix hints name the setting actually at fault ---------------------------------------------
+
+
+async def test_an_unreachable_url_template_is_blamed_not_the_endpoint(client: httpx.AsyncClient) -> None:
+    async with FakeMistral(api_key=KEY, latency=FAST) as gone:
+        url = gone.base_url
+    settings = Settings(api_key=KEY, url_template=url + "/v1/projects/p/models/{model}:{method}")
+    code, text = await check(settings, client)
+    assert code == 1 and "FAIL  one tiny completion" in text
+    assert "fix: check that the server runs and that `urlTemplate` is right" in text
+
+
+async def test_a_url_template_to_a_missing_route_is_blamed(client: httpx.AsyncClient) -> None:
+    async with FakeMistral(api_key=KEY, latency=FAST) as fake:
+        settings = Settings(api_key=KEY, url_template=fake.base_url + "/no/such/route/{model}")
+        code, text = await check(settings, client)
+    assert code == 1 and "FAIL  one tiny completion" in text
+    assert "fix: check `urlTemplate`" in text
+
+
+async def test_an_unusable_prompt_template_is_blamed(client: httpx.AsyncClient) -> None:
+    async with FakeOllama(latency=FAST) as fake:
+        settings = Settings(backend="ollama", endpoint=fake.base_url, prompt_template="<fim> {suffix}")
+        code, text = await check(settings, client)
+    assert code == 1 and "codestral.promptTemplate" in text
+    assert "fix: set `promptTemplate` to a template name" in text
+
+
+@pytest.mark.parametrize(
+    ("settings", "env", "named"),
+    [
+        (Settings(backend="openai", api_key_command="echo sk-wrong-0001"), {}, "`apiKeyCommand`"),
+        (
+            Settings(backend="openai", headers={"Authorization": "Bearer sk-wrong-0002"}),
+            {},
+            "the Authorization entry of `headers`",
+        ),
+        (Settings(backend="openai", api_key="sk-wrong-0003"), {}, "`apiKey`"),
+    ],
+    ids=["apiKeyCommand", "headers", "apiKey"],
+)
+async def test_a_refused_key_names_where_it_came_from(
+    client: httpx.AsyncClient, settings: Settings, env: dict[str, str], named: str
+) -> None:
+    async with FakeOpenAI(api_key=KEY, latency=FAST) as fake:
+        code, text = await check(attrs.evolve(settings, endpoint=fake.base_url), client, env)
+    assert code == 1
+    assert f"fix: check {named}" in text and "sk-wrong" not in text
+
+
+async def test_a_refused_environment_key_names_the_variable(client: httpx.AsyncClient) -> None:
+    async with FakeMistral(api_key="the-right-one", latency=FAST) as fake:
+        code, text = await check(Settings(endpoint=fake.base_url), client, {"MISTRAL_API_KEY": KEY})
+    assert code == 1
+    assert "MISTRAL_API_KEY" in text and "fix: check the environment variable MISTRAL_API_KEY" in text
+
+
+# ---- a password in the endpoint URL is never printed -------------------------------------------
+
+PASSWORD = "pw-s3cret-9f8e"
+
+
+@pytest.mark.parametrize("running", [True, False], ids=["server-up", "server-down"])
+async def test_the_endpoint_password_is_never_printed(client: httpx.AsyncClient, running: bool) -> None:
+    async with FakeOpenAI(latency=FAST) as fake:
+        endpoint = fake.base_url.replace("http://", f"http://gateway-user:{PASSWORD}@")
+        settings = Settings(backend="openai", endpoint=endpoint, model="mistralai/Codestral-22B-v0.1")
+        if running:
+            code, text = await check(settings, client)
+    if not running:
+        code, text = await check(settings, client)
+    assert PASSWORD not in text
+    assert "gateway-user:***@" in text
+    assert code == (0 if running else 1), text

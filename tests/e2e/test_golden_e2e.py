@@ -46,6 +46,7 @@ EXTENSIONS = {
     "markdown": "md",
     "html": "html",
     "css": "css",
+    "toml": "toml",
 }
 
 

@@ -41,11 +41,30 @@ def test_auto_plan(document: str, language_id: str, multiline: bool, reason: str
     assert (plan.multiline, plan.reason) == (multiline, reason)
 
 
-def test_single_line_plans_stop_at_newline_and_ask_for_less() -> None:
-    plan = plan_completion(context_at("x = █\n"), "auto", 256)
-    assert plan.stop == ("\n",)
-    assert plan.max_tokens == SINGLE_LINE_MAX_TOKENS
+@pytest.mark.parametrize(
+    ("document", "language_id", "grows", "max_tokens"),
+    [
+        ("x = █\n", "python", True, 256),  # `x = lambda:` / `x = {` may open a block
+        ("func area█\n", "go", True, 256),
+        ("foo(█)\n", "javascript", True, 256),  # a callback `function () {`
+        ("foo(█, b)\n", "python", False, SINGLE_LINE_MAX_TOKENS),  # mid-line
+        ("x = 1  # explain █\n", "python", False, SINGLE_LINE_MAX_TOKENS),
+        ('msg = "Hello, █\n', "python", False, SINGLE_LINE_MAX_TOKENS),
+    ],
+)
+def test_single_line_plans_send_no_newline_stop(document: str, language_id: str, grows: bool, max_tokens: int) -> None:
+    # The filter ends the line in the stream, so a first line that opens a block can go on.
+    plan = plan_completion(context_at(document, language_id), "auto", 256)
+    assert not plan.multiline
+    assert "\n" not in plan.stop
+    assert (plan.block_after_first_line, plan.max_tokens) == (grows, max_tokens)
+
+
+def test_single_line_budget_never_exceeds_the_setting() -> None:
     assert plan_completion(context_at("x = █\n"), "auto", 16).max_tokens == 16
+    assert plan_completion(context_at("foo(█, b)\n"), "auto", 16).max_tokens == 16
+    never = plan_completion(context_at("x = █\n"), "never", 256)
+    assert (never.block_after_first_line, never.max_tokens) == (False, SINGLE_LINE_MAX_TOKENS)
 
 
 def test_settings_override_the_position() -> None:
