@@ -45,6 +45,7 @@ from codestral_ls.bench.recovery_run import (  # noqa: E402
     render,
     run_case,
     sample_cases,
+    summary_table,
     variant_table,
 )
 from codestral_ls.config import Settings  # noqa: E402
@@ -138,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         f"clean continuations passed unchanged: {unchanged}/{len(clean)} = {percent(unchanged, len(clean))} "
         f"(target >= {CLEAN_TARGET}%: {verdict})"
     )
+    label = f"{time.strftime('%Y-%m-%d')} {commit()}"
+    print("summary (a row for the history in benchmarks/README.md):")
+    print(render(summary_table(only, label), args.markdown))
     print(f"{len(only)} cases in {time.perf_counter() - started:.1f} s")
 
     if args.show:

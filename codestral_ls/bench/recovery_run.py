@@ -277,3 +277,17 @@ def variant_table(results: Iterable[Result]) -> Table:
                 good = tally.exact if failure == "clean" else tally.recovered
                 rows.append([failure, form, str(tally.cases), percent(good, tally.cases), str(tally.worse)])
     return ["failure", "form", "cases", "recovered", "worse"], rows
+
+
+def summary_table(results: Iterable[Result], label: str) -> Table:
+    """One row for the history in benchmarks/README.md: clean unchanged, then recovered (worse
+    than raw) per failure type."""
+    tallies: dict[str, Tally] = {failure: Tally() for failure in FAILURES}
+    for result in results:
+        tallies[result.case.failure].add(result)
+    clean = tallies["clean"]
+    cells = [label, f"{percent(clean.exact, clean.cases)} ({clean.worse})"]
+    for failure in FAILURES[1:]:
+        tally = tallies[failure]
+        cells.append(f"{percent(tally.recovered, tally.cases)} ({tally.worse})" if tally.cases else "-")
+    return ["run", "clean unchanged (worse)", *(f"{failure} recovered (worse)" for failure in FAILURES[1:])], [cells]

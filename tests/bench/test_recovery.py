@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 
 from codestral_ls.bench.recovery import (
@@ -25,7 +26,7 @@ from codestral_ls.bench.recovery import (
 )
 from codestral_ls.bench.recovery_corpus import Source, directory_sources, load
 from codestral_ls.bench.recovery_judge import Balance, Outcome, balance, judge, whole_lines_missing
-from codestral_ls.bench.recovery_run import KINDS, render, sample_cases
+from codestral_ls.bench.recovery_run import KINDS, Result, render, sample_cases, summary_table
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).parent / "recovery_corpus"
@@ -321,6 +322,27 @@ def test_render_aligns_text_and_writes_markdown() -> None:
     table = (["failure", "cases"], [["clean", "12"], ["run-on", "3"]])
     assert render(table) == "failure cases\nclean      12\nrun-on      3"
     assert render(table, markdown=True) == "| failure | cases |\n|---|---:|\n| clean | 12 |\n| run-on | 3 |"
+
+
+def test_summary_row_gives_clean_unchanged_and_recovered_with_worse_counts() -> None:
+    middle = "f(a)"
+    the_site = site(middle, "x = ")
+
+    def result(failure: str, text: str | None, raw: str) -> Result:
+        case = inject(the_site, "clean", random.Random(0))
+        assert case is not None
+        case = attrs.evolve(case, failure=failure, raw=raw)
+        return Result(case, judge(text, 0, middle, "", "python"), judge(raw, 0, middle, "", "python"), text, 0)
+
+    results = [
+        result("clean", middle, middle),
+        result("clean", "f(", middle),  # cut short: not unchanged, and worse than the raw output
+        result("run-on", middle, middle + "\ny = 1"),
+        result("missing-closer", "f(a", "f(a"),
+    ]
+    header, rows = summary_table(results, "label")
+    assert header[:3] == ["run", "clean unchanged (worse)", "run-on recovered (worse)"]
+    assert rows == [["label", "50.0% (1)", "100.0% (0)", "-", "0.0% (0)", "-", "-"]]
 
 
 def test_cli_quick_run_on_the_fixture_corpus(tmp_path: Path) -> None:
