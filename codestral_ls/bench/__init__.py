@@ -8,6 +8,9 @@ the benchmark modules load only when `main` runs.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -72,7 +75,12 @@ def ttft_range(text: str) -> str:
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="a short run for a first look (~30 s)")
     parser.add_argument("--server-cmd", default=None, help="command that starts codestral-ls on stdio")
-    parser.add_argument("--out", type=Path, default=None, help="directory for JSON results and the plot")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for the JSON results, logs and plot (default: $XDG_CACHE_HOME/codestral-ls/bench)",
+    )
     parser.add_argument("--seed", type=int, default=7, help="seed for documents, sessions and timing")
     parser.add_argument("--markdown", action="store_true", help="print tables as Markdown (for README figures)")
 
@@ -140,9 +148,33 @@ def add_economy_arguments(parser: argparse.ArgumentParser) -> None:
     economy.add_argument("--tabby-dir", type=Path, default=None, help="where tabby-agent is / goes (npm prefix)")
 
 
+def output_dir(requested: Path | None, env: Mapping[str, str] | None = None) -> Path:
+    """Where results go: `--out`, else the user's cache ($XDG_CACHE_HOME/codestral-ls/bench), else a
+    fresh temporary folder; never the current directory. Raises OSError when `--out` is unusable."""
+    if requested is not None:
+        requested.mkdir(parents=True, exist_ok=True)
+        return requested
+    env = os.environ if env is None else env
+    cache_home = env.get("XDG_CACHE_HOME", "")
+    cache = Path(cache_home) if os.path.isabs(cache_home) else Path.home() / ".cache"
+    try:
+        folder = cache / "codestral-ls" / "bench"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    except OSError:  # a read-only home, say
+        import tempfile
+
+        return Path(tempfile.mkdtemp(prefix="codestral-ls-bench-"))
+
+
 def main(args: argparse.Namespace) -> int:
     import asyncio
 
+    try:
+        args.out = output_dir(args.out)
+    except OSError as exc:
+        print(f"codestral-ls bench: error: cannot write to --out {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     try:
         if args.suite == "economy":
             from .economy import run_all
