@@ -108,6 +108,7 @@ _JS_METHOD = re.compile(
     r"#?[A-Za-z_$][\w$]*\s*(<[^>]*>)?\s*\([^;]*\)\s*(:\s*[^={};]+)?\{\s*$"
 )
 _DECORATOR = re.compile(r"^\s*@[A-Za-z_][\w.]*")
+_DEFINITION_LINE = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]", re.MULTILINE)
 _TOP_LEVEL_MARKERS = ("\ndef ", "\nclass ", "\nasync def ", "\nimport ", "\nfrom ", "\n@")
 # Triple quotes where a string starts (line start, after `=`, `(`, `,`, `[`, `:`, `return`) or
 # ends (end of line, maybe before `)` or `,`): delimiters. Others (`r'"""'`) are content.
@@ -235,8 +236,11 @@ def in_triple_quoted_string(prefix: str) -> bool:
     """
     if '"""' not in prefix and "'''" not in prefix:
         return False
-    # A docstring never spans a top-level definition or import: count from the last one.
+    # A docstring never spans a definition (at any level) or a top-level import: count from
+    # the last one, which also keeps a prefix window cut inside a docstring from misleading.
     start = max(prefix.rfind(marker) for marker in _TOP_LEVEL_MARKERS)
+    for found in _DEFINITION_LINE.finditer(prefix, max(start, 0)):
+        start = max(start, found.start() - 1)
     head, _, cursor_line = prefix[max(start, 0) :].rpartition("\n")
     count = len(_TRIPLE_DELIMITER.findall(head)) + len(_TRIPLE_DELIMITER.findall(cursor_line))
     return count % 2 == 1
