@@ -9,11 +9,14 @@ document's next lines), not inside an open string.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .brackets import closed_entries, quote_chars, scan
 from .indentation import indent_width, leading
-from .language import BRACKET_PAIRS, code_part
+from .language import BRACKET_PAIRS, code_part, opens_block
+
+_BLOCK_COMMENT = re.compile(r"/\*.*?\*/")
 
 
 def open_brackets(lines: Sequence[str], language_id: str) -> list[tuple[str, int]]:
@@ -24,7 +27,9 @@ def open_brackets(lines: Sequence[str], language_id: str) -> list[tuple[str, int
     stack: tuple[str, ...] = ()
     owners: list[int] = []
     for index, line in enumerate(lines):
-        code = code_part(line, language_id)
+        code = _BLOCK_COMMENT.sub("", code_part(line, language_id))
+        if code.lstrip().startswith(("*", "/*")):
+            code = ""  # a line of a block comment (`/** What was tried (a name...`)
         closed = closed_entries(code, stack, quotes)
         unmatched, after = scan(code, stack, quotes)
         if unmatched:
@@ -46,19 +51,30 @@ def add_missing_closers(lines: list[str], line_prefix: str, next_line: str | Non
     opened and left open; unchanged when the document below takes care of them."""
     whole = [line_prefix + lines[0], *lines[1:]]
     last = code_part(whole[-1], language_id).rstrip()
-    if not last or last[-1] in BRACKET_PAIRS:
-        return lines  # ends by opening: the body (or the arguments) may follow below
+    if not last or last[-1] == "{" or (opens_block(whole[-1], language_id) and last[-1] not in "(["):
+        return lines  # ends by opening a block: its body may be the document's next lines
     missing = open_brackets(whole, language_id)
     if not missing:
         return lines
     if next_line is not None and next_line.strip():
         opener_indent = indent_width(whole[missing[0][1]])
-        if indent_width(next_line) > opener_indent or next_line.lstrip()[:1] in ")]}":
+        below = indent_width(next_line)
+        if below > opener_indent or (next_line.lstrip()[:1] in ")]}" and below >= opener_indent):
             return lines  # the document goes on inside them, or closes them itself
     result = list(lines)
-    inline = "".join(BRACKET_PAIRS[c] for c, owner in reversed(missing) if owner == len(whole) - 1)
+    inline = ""
+    for char, owner in reversed(missing):
+        opener_line = code_part(whole[owner], language_id).rstrip()
+        if owner == len(whole) - 1 or opener_line[-1:] != char:
+            # Opened on the last line, or with content after it on its own line (a hanging
+            # `return (a or` ... `c`): closed at the end of the last line, `{ a` as `{ a }`.
+            spaced = char == "{" and opener_line.rfind("{ ") >= 0
+            inline += (" " if spaced and not inline else "") + BRACKET_PAIRS[char]
+        else:
+            break
     result[-1] = result[-1].rstrip() + inline
-    for owner in sorted({owner for _, owner in missing if owner < len(whole) - 1}, reverse=True):
-        closers = "".join(BRACKET_PAIRS[c] for c, o in reversed(missing) if o == owner)
+    on_own_lines = missing[: len(missing) - len(inline.replace(" ", ""))]
+    for owner in sorted({owner for _, owner in on_own_lines}, reverse=True):
+        closers = "".join(BRACKET_PAIRS[c] for c, o in reversed(on_own_lines) if o == owner)
         result.append(leading(whole[owner]) + closers)
     return result

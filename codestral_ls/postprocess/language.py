@@ -144,8 +144,9 @@ def line_comment_tokens(language_id: str) -> tuple[str, ...]:
     return _LINE_COMMENTS.get(language_id, _SLASH)
 
 
-def strip_strings(line: str) -> str:
-    """The line with the contents of its complete string literals blanked out.
+def strip_strings(line: str, keep_length: bool = False) -> str:
+    """The line with the contents of its complete string literals blanked out (removed, or
+    with `keep_length` replaced by spaces, so positions still match the line).
 
     An unterminated string keeps its opening quote and everything after it, so callers can
     still see that the line ends inside a string.
@@ -162,6 +163,9 @@ def strip_strings(line: str) -> str:
             elif char == quote:
                 quote = ""
                 out.append(char)
+                continue
+            if keep_length:
+                out.append(" ")
             continue
         if char in "\"'`":
             quote = char
@@ -191,7 +195,7 @@ def code_part(line: str, language_id: str) -> str:
     tokens = line_comment_tokens(language_id)
     if not tokens or not any(token in line for token in tokens):
         return line
-    blanked = strip_strings(line)
+    blanked = strip_strings(line, keep_length=True)
     if language_id in _HASH_AT_WORD_START:
         # `${src#/}`, `a#b`: a `#` inside a word starts no comment in shell, YAML or TOML.
         found = _WORD_START_HASH.search(blanked)
