@@ -29,7 +29,15 @@ from .multiline import CompletionPlan, plan_completion
 from .nextline import reproduces_next_line, upcoming_lines
 from .overlap import PREFIX_TAIL_CHARS, trim_prefix_overlap, trim_suffix_overlap
 from .quirks import undo_quirks
-from .repetition import echoed_block, inline_loop, repeated_group, repeated_line, repeated_statement
+from .repetition import (
+    collapse_stutter,
+    echoed_block,
+    inline_loop,
+    repeated_group,
+    repeated_line,
+    repeated_statement,
+    unreachable,
+)
 from .scope import Scope, ScopeTracker
 
 __all__ = ["CompletionPlan", "Suggestion", "SuggestionFilter", "plan_completion"]
@@ -229,7 +237,9 @@ class SuggestionFilter:
         if kept is None:
             kept = repeated_group(lines, index)
         if kept is None and facts.language_id not in PROSE_LANGUAGES:
-            kept = repeated_statement(lines, index)
+            kept = repeated_statement(lines, index, facts.language_id)
+            if kept is None and not facts.in_docstring:
+                kept = unreachable(lines, index)
         if kept is None:
             kept = echoed_block(lines, index, facts.prefix_lines, indent_width(lines[0]), facts.language_id)
         if kept is not None:
@@ -261,6 +271,14 @@ class SuggestionFilter:
 
     # -- fix rules --------------------------------------------------------------------------
 
+    def _collapse_stutters(self, lines: list[str]) -> list[str]:
+        """Runs written three to seven times in a line, kept once (line 0 read with the cursor
+        line's prefix, which must stay as it is)."""
+        prefix = self.ctx.line_prefix
+        first = collapse_stutter(prefix + lines[0], len(prefix))
+        result = [first[len(prefix) :] if first.startswith(prefix) else lines[0]]
+        return result + [collapse_stutter(line) for line in lines[1:]]
+
     def _fix(self, text: str) -> Suggestion | None:
         ctx, facts = self.ctx, self.facts
         if not text.strip():
@@ -268,6 +286,7 @@ class SuggestionFilter:
         lines = text.split("\n")
         if not self._multiline([ctx.line_prefix + lines[0], *lines[1:]]):
             lines = lines[:1]
+        lines = self._collapse_stutters(lines)
         if lines[0][:1].isspace() and not ctx.line_prefix.strip():
             lines[0] = fix_first_line_indent(
                 lines[0], ctx.line_prefix, facts.previous_indent, facts.next_indent, facts.style.unit

@@ -14,6 +14,9 @@ INDENT_LANGUAGES = frozenset({"python", "yaml", "coffeescript", "nim", "pug", "s
 KEYWORD_END_LANGUAGES = frozenset(
     {"ruby", "lua", "elixir", "julia", "shellscript", "bash", "sh", "zsh", "crystal", "vb"}
 )
+SHELL_LANGUAGES = frozenset({"shellscript", "bash", "sh", "zsh"})
+# A shell `case` pattern line (`--verbose)`, `*.txt|*.md)`): its `)` closes no bracket.
+_CASE_PATTERN = re.compile(r"^\s*\(?[^()\s]([^()]*[^()\s])?\)")
 MARKUP_LANGUAGES = frozenset({"html", "xml", "vue", "svelte", "php", "javascriptreact", "typescriptreact", "astro"})
 
 _HASH = ("#",)
@@ -59,7 +62,10 @@ BRACKET_PAIRS = {"(": ")", "[": "]", "{": "}"}
 CLOSING_BRACKETS = {")": "(", "]": "[", "}": "{"}
 
 _KEYWORD_CLOSER = re.compile(r"(end|fi|done|esac|endif|endfor|endwhile|until)\b")
-_CONTINUATION = re.compile(r"(\}\s*)?(else|elif|elsif|elseif|except|finally|catch|rescue|ensure|when|case|default)\b")
+# (`default=` or `case.x` is a keyword argument or a name, not a clause.)
+_CONTINUATION = re.compile(
+    r"(\}\s*)?(else|elif|elsif|elseif|except|finally|catch|rescue|ensure|when|case|default)\b(?!\s*(=(?!=)|[.,\[]))"
+)
 # Keywords that continue a block only in some languages (`when` is an English word elsewhere).
 _CONTINUATION_ONLY_IN = {
     "when": frozenset({"ruby", "elixir", "crystal", "kotlin"}),
@@ -194,10 +200,18 @@ def has_block_comments(language_id: str) -> bool:
     return "//" in line_comment_tokens(language_id) or language_id in ("css", "scss", "less", "sql")
 
 
-def in_block_comment(prefix: str) -> bool:
-    """Whether the cursor is inside a C-style block comment (`/* ... `) left open in the prefix."""
+def in_block_comment(prefix: str, language_id: str = "") -> bool:
+    """Whether the cursor is inside a C-style block comment (`/* ... `) left open in the prefix.
+    A `/*` inside a string or a line comment (`'**/*.js'`, `// see /*`) opens nothing."""
     start = prefix.rfind("/*")
-    return start >= 0 and prefix.find("*/", start) < 0
+    while start >= 0 and prefix.find("*/", start) < 0:
+        line_start = prefix.rfind("\n", 0, start) + 1
+        line_end = prefix.find("\n", start)
+        line = prefix[line_start : line_end if line_end >= 0 else len(prefix)]
+        if "/*" in strip_strings(code_part(line, language_id)):
+            return True
+        start = prefix.rfind("/*", 0, start)
+    return False
 
 
 def in_triple_quoted_string(prefix: str) -> bool:
@@ -243,6 +257,11 @@ def opens_block(line: str, language_id: str) -> bool:
         if tag and tag.group(1).lower() not in _VOID_TAGS and not code.endswith("/>"):
             return True
     return False
+
+
+def is_case_pattern(code: str, language_id: str) -> bool:
+    """Shell: whether a line starts with a `case` pattern, whose `)` is unbalanced on purpose."""
+    return language_id in SHELL_LANGUAGES and _CASE_PATTERN.match(code) is not None
 
 
 def is_definition(line: str) -> bool:

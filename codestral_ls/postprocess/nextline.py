@@ -12,6 +12,7 @@ FUZZY_MIN_CHARS = 16
 # suggestion.
 FAR_LINE_MIN_CHARS = 24
 LOOKAHEAD_LINES = 3
+_BLOCK_OPENERS = frozenset("{([:")
 _TOKEN = re.compile(r"\w+|\S")
 _NAME = re.compile(r"\w+")
 
@@ -79,6 +80,8 @@ def near_duplicate(line: str, other: str) -> bool:
     reproduced."""
     if line == other:
         return True
+    if not any(c.isalnum() for c in line):
+        return False  # decoration (`/*****`, ` *****/`) differs by one character on purpose
     longest = max(len(line.strip()), len(other.strip()))
     if min(len(line.strip()), len(other.strip())) < FUZZY_MIN_CHARS:
         return False
@@ -95,4 +98,13 @@ def reproduces_next_line(line: str, upcoming: Sequence[str]) -> bool:
         return False
     if near_duplicate(text, upcoming[0]):
         return True
-    return len(text.strip()) >= FAR_LINE_MIN_CHARS and text in upcoming[1:]
+    if len(text.strip()) < FAR_LINE_MIN_CHARS or not any(c.isalnum() for c in text):
+        return False  # short lines and decoration recur everywhere
+    for position in range(1, len(upcoming)):
+        if upcoming[position - 1][-1:] in _BLOCK_OPENERS:
+            # The lines below open another block (`test('b', () => {`): its body repeating the
+            # suggestion's (`const model = new Model();`) is a sibling, not a reproduction.
+            return False
+        if text == upcoming[position]:
+            return True
+    return False

@@ -32,7 +32,9 @@ def prefix_overlap(text: str, prefix: str) -> int:
     start = tail.find(first)
     while start >= 0:
         candidate = tail[start:]
-        if text.startswith(candidate) and _acceptable(candidate, tail, start):
+        # `var err` + ` error`: an echo ends where a token does, not inside a longer word.
+        splits_word = len(text) > len(candidate) and _word(candidate[-1]) and _word(text[len(candidate)])
+        if text.startswith(candidate) and not splits_word and _acceptable(candidate, tail, start):
             best = len(candidate)
             break  # the earliest start is the longest overlap
         start = tail.find(first, start + 1)

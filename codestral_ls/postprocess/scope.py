@@ -51,6 +51,8 @@ def depth_change(line: str, language_id: str, *, left_open: bool = False) -> int
         change = sum(1 for c in _unclosed(code) if c in "([{")
     else:
         change = sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
+        if lang.is_case_pattern(code, language_id):
+            change += 1
     if language_id in lang.MARKUP_LANGUAGES and "<" in code:
         opens = sum(1 for m in _TAG_OPEN.finditer(code) if not m.group(1))
         change += opens - len(_VOID.findall(code)) - len(_TAG_CLOSE.findall(code))

@@ -49,7 +49,7 @@ def test_auto_plan(document: str, language_id: str, multiline: bool, reason: str
         ("foo(█)\n", "javascript", True, 256),  # a callback `function () {`
         ("foo(█, b)\n", "python", False, SINGLE_LINE_MAX_TOKENS),  # mid-line
         ("x = 1  # explain █\n", "python", False, SINGLE_LINE_MAX_TOKENS),
-        ('msg = "Hello, █\n', "python", False, SINGLE_LINE_MAX_TOKENS),
+        ('msg = "Hello, █\n', "python", True, 256),  # `if name == "admin":` completes a string, then a block
     ],
 )
 def test_single_line_plans_send_no_newline_stop(document: str, language_id: str, grows: bool, max_tokens: int) -> None:
