@@ -24,6 +24,7 @@ from .overlap import PREFIX_TAIL_CHARS, trim_prefix_overlap, trim_suffix_overlap
 from .quirks import undo_quirks
 from .repetition import (
     collapse_stutter,
+    doubled_line,
     echoed_block,
     inline_loop,
     repeated_group,
@@ -162,6 +163,8 @@ class SuggestionFilter:
         kept = repeated_line(lines, index)
         if kept is None:
             kept = repeated_group(lines, index)
+        if kept is None and facts.language_id != "markdown":
+            kept = doubled_line(lines, index)
         if kept is None and not facts.in_prose and not facts.in_docstring:
             kept = repeated_statement(lines, index, facts.language_id)
             if kept is None:

@@ -40,6 +40,8 @@ _TOKEN = re.compile(r"\w+|\S")
 _COUNTER = re.compile(r"_?\d+")
 # Stylesheets cascade: `width: 100px;` then `width: 100vw;` is a fallback, not a slip.
 _CASCADING_LANGUAGES = frozenset({"css", "scss", "less", "sass"})
+# A line this long written twice in a row is a loop, not a choice.
+MIN_DOUBLED_LINE = 20
 # Consecutive equal statements shorter than this may be meant (`i++;`, `pass`).
 MIN_REPEATED_STATEMENT = 8
 
@@ -96,11 +98,22 @@ def repeated_statement(lines: Sequence[str], index: int, language_id: str = "") 
         return index
     if line != previous:
         return None
-    if _ASSIGNMENT.match(line) is not None:
-        return index
+    if _ASSIGNMENT.match(line) is not None or lines[index].rstrip().endswith(","):
+        return index  # an assignment that does nothing, a list element or argument duplicated
     if index >= 2 and line == _normal(lines[index - 2]):
         return index - 1
     return None
+
+
+def doubled_line(lines: Sequence[str], index: int) -> int | None:
+    """A long line (code or prose) right after an identical one: a loop in practice, cut before
+    the copy. Short ones may be meant (`print()` twice, `out.push("")` twice)."""
+    if index < 1:
+        return None
+    line = _normal(lines[index])
+    if len(line) < MIN_DOUBLED_LINE or _LETTERS.search(line) is None:
+        return None
+    return index if line == _normal(lines[index - 1]) else None
 
 
 def _same_target(line: str, previous: str) -> bool:
