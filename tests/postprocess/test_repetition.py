@@ -153,6 +153,11 @@ def test_unreachable(lines: list[str], kept: int | None) -> None:
         (["", "A docstring line written twice.", "A docstring line written twice."], 2),
         (["", "    print()", "    print()"], None),  # short: may be meant
         (["", "    self.traverse(node.body)", "    self.traverse(node.orelse)"], None),
+        # A name given a counter it did not have: a looping model numbering its copies.
+        (["", '    print(f"statuses {json.dumps(statuses)}")', '    print(f"statuses {json.dumps(statuses_2)}")'], 2),
+        # Rows of a table differ in names or numbers they all have.
+        (["", "    self.conv1 = Conv(64)", "    self.conv2 = Conv(64)"], None),
+        (["", "    fmt(per100(row, typed), 0),", "    fmt(per100(row, typed), 1),"], None),
     ],
 )
 def test_doubled_line(lines: list[str], kept: int | None) -> None:
