@@ -14,7 +14,7 @@ import attrs
 from ..context import FimContext
 from ..core import Suggestion
 from . import language as lang
-from .brackets import close_only_what_is_open, is_closers_only, replace_closers
+from .brackets import OPEN_WINDOW_LINES, close_only_what_is_open, is_closers_only, replace_closers
 from .closers import add_missing_closers
 from .facts import DocumentFacts
 from .indentation import fix_first_line_indent, indent_width, normalize, strip_trailing
@@ -229,7 +229,8 @@ class SuggestionFilter:
         if self.stop is None and not ctx.line_suffix.strip() and not (facts.in_docstring or facts.in_prose):
             # The stream ended on its own: close what the suggestion opened and left open.
             next_line = facts.upcoming[0] if facts.upcoming else None
-            lines = add_missing_closers(lines, ctx.line_prefix, next_line, facts.language_id)
+            above = facts.prefix_lines[-OPEN_WINDOW_LINES:]
+            lines = add_missing_closers(lines, ctx.line_prefix, next_line, facts.language_id, above)
         text = "\n".join(lines)
         if facts.language_id in ("json", "jsonc") and not ctx.line_suffix.strip():
             text = lang.fix_json_commas(text, facts.upcoming[0] if facts.upcoming else "")

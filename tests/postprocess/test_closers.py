@@ -36,7 +36,16 @@ def test_open_brackets(lines: list[str], language_id: str, still_open: list[tupl
         ("    ", ["return (a or", "            b"], "", "python", ["return (a or", "            b)"]),
         # A bracket that ends its line closes on a line of its own, at that line's level.
         ("", ["if (ok) {", "  run();"], "next();", "javascript", ["if (ok) {", "  run();", "}"]),
-        ("foo(", ["", "  a,", "  b"], None, "python", ["", "  a,", "  b", ")"]),
+        ("foo(", ["", "  a,", "  b"], None, "python", ["", "  a,", "  b)"]),  # hanging last argument
+        ("foo([", ["", "  a,", "  b,"], None, "python", ["", "  a,", "  b,", "])"]),  # a trailing comma
+        # A call begun above the cursor whose last argument the suggestion wrote.
+        (
+            "        ",
+            ['"not a callback option", self'],
+            "    def next(self):",
+            "python",
+            ['"not a callback option", self)'],
+        ),
         # The document goes on inside the brackets, or closes them itself: nothing added.
         ("x = foo(", ["a,"], "        b)", "python", ["a,"]),
         ("", ["if (ok) {", "  run();"], "}", "javascript", ["if (ok) {", "  run();"]),
@@ -52,4 +61,11 @@ def test_open_brackets(lines: list[str], language_id: str, still_open: list[tupl
 def test_add_missing_closers(
     line_prefix: str, lines: list[str], next_line: str | None, language_id: str, expected: list[str]
 ) -> None:
-    assert add_missing_closers(lines, line_prefix, next_line, language_id) == expected
+    above = ["class Option:", "    def check(self):", "        raise OptionError("] if "option" in lines[0] else []
+    assert add_missing_closers(lines, line_prefix, next_line, language_id, above) == expected
+
+
+def test_a_block_opened_above_is_never_closed() -> None:
+    # The function's `{` is open above the cursor: it ends wherever the document says.
+    above = ["function f(a) {", "  if (a) {"]
+    assert add_missing_closers(["run(a);"], "    ", None, "javascript", above) == ["run(a);"]
