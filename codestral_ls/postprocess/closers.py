@@ -74,12 +74,12 @@ def add_missing_closers(
             return lines  # the document goes on inside them, or closes them itself
     result = list(lines)
     # A `)` or `]` on a line of its own: the file puts closers under their opener (black, prettier).
-    ends_list = last.endswith(",") or any(_OWN_LINE_CLOSER.match(line.strip()) for line in above)
+    own_line_style = last.endswith(",") or any(_OWN_LINE_CLOSER.match(line.strip()) for line in above)
     inline = ""
     own: list[tuple[str, str]] = []  # (indentation, closer), innermost first
     for char, owner in reversed(missing):
         opener_line = code_part(every[owner], language_id).rstrip()
-        if not own and not (opener_line.endswith(char) and owner < len(every) - 1 and (char == "{" or ends_list)):
+        if not own and not (opener_line.endswith(char) and owner < len(every) - 1 and (char == "{" or own_line_style)):
             # Hanging (content after the bracket on its line), opened on the last line, or a
             # last argument without a trailing comma: closed at the end of the last line.
             spaced = char == "{" and "{ " in opener_line
