@@ -8,7 +8,6 @@ exit code is 0 only when every step that ran passed. Keys are never printed.
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TextIO
@@ -16,33 +15,15 @@ from typing import TextIO
 import attrs
 import httpx
 
-from .backends.base import FimRequest
-from .backends.factory import make_backend
 from .backends.http import make_http_client
-from .config import FIELDS_BY_KEY, Settings, endpoint_problem, shown_url
+from .backends.urls import display_endpoint
+from .config import FIELDS_BY_KEY, Settings, endpoint_problem
 from .errors import (
-    AuthError,
     BackendError,
-    ContextWindowExceeded,
-    InvalidRequest,
-    ModelUnavailable,
     SettingsError,
-    TransportError,
 )
-from .probes import PROBES, SIBLING_HOSTS, Skipped, StepFailed, key_setting
-
-TINY = FimRequest("def add(a, b):\n    return ", "\n\nprint(add(1, 2))\n", "", 16, 0.0, ("\n\n",))
-
-
-BACKENDS = ("mistral", "ollama", "llamacpp", "openai")
-
-# What to do about a setting `check` cannot use, by key; others get a generic hint.
-SETTING_FIXES: Mapping[str, str] = {
-    "backend": f"set `backend` to one of: {', '.join(BACKENDS)}",
-    "endpoint": "set `endpoint` to the server's base URL, e.g. http://127.0.0.1:11434 or https://codestral.mistral.ai",
-    "urlTemplate": "set `urlTemplate` to a full http(s) URL with {endpoint}, {model} or {method} placeholders",
-    "promptTemplate": 'set `promptTemplate` to a template name (e.g. "qwen") or text with {prefix} and {suffix}',
-}
+from .fixes import SETTING_FIXES
+from .probes import PROBES, SIBLING_HOSTS, Skipped, StepFailed, tiny_completion
 
 
 @attrs.define
@@ -51,6 +32,7 @@ class Report:
 
     out: TextIO
     failed: bool = False
+    warned: bool = False
     hidden: list[str] = attrs.Factory(list)
 
     async def step(self, title: str, action: Callable[[], Awaitable[str]]) -> bool:
@@ -75,6 +57,7 @@ class Report:
 
     def warn(self, title: str, note: str, fix: str = "") -> None:
         """Something that works but will hurt; does not change the exit code."""
+        self.warned = True
         self._line("warn", title, note, None)
         if fix:
             self.write(f"        fix: {fix}\n")
@@ -112,7 +95,7 @@ async def run_check(
     report = Report(out, hidden=_secrets_of(settings))
     report.write(
         f"codestral-ls check: backend {settings.backend}, model {settings.model}, "
-        f"endpoint {shown_url(settings.endpoint) if settings.endpoint else 'default'}\n"
+        f"endpoint {display_endpoint(settings.endpoint) if settings.endpoint else 'default'}\n"
     )
     if _settings_usable(settings, settings_problems, report):
         own_client = client is None
@@ -120,7 +103,7 @@ async def run_check(
         try:
             probe = PROBES[settings.backend]
             if await probe(settings, http, env, report, sibling_hosts):
-                await report.step("one tiny completion", lambda: _tiny(settings, http, env))
+                await report.step("one tiny completion", lambda: tiny_completion(settings, http, env))
             else:
                 report.write("  skip  one tiny completion (an earlier step failed)\n")
         finally:
@@ -131,7 +114,7 @@ async def run_check(
     if report.failed:
         report.write("Completions will NOT work yet: fix the first failure above.\n")
         return 1
-    report.write("Completions will work.\n")
+    report.write("Completions will work" + (" (see the warning above).\n" if report.warned else ".\n"))
     return 0
 
 
@@ -170,58 +153,8 @@ def _settings_usable(settings: Settings, problems: Sequence[SettingsError], repo
     unusable = endpoint_problem(settings.endpoint) if settings.endpoint is not None else None
     if unusable is not None and "endpoint" not in faulty:
         usable = report.fail(
-            "setting endpoint", f"{unusable}: {shown_url(settings.endpoint or '')!r}", SETTING_FIXES["endpoint"]
+            "setting endpoint", f"{unusable}: {display_endpoint(settings.endpoint or '')!r}", SETTING_FIXES["endpoint"]
         )
     if settings.backend not in PROBES and "backend" not in faulty:
         usable = report.fail("setting backend", f"unknown backend {settings.backend!r}", SETTING_FIXES["backend"])
     return usable
-
-
-async def _tiny(settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str]) -> str:
-    backend = make_backend(settings, client, env)
-    request = attrs.evolve(TINY, model=settings.model)
-    started = time.perf_counter()
-    first_ms: float | None = None
-    text = ""
-    try:
-        async for chunk in backend.stream(request):
-            if first_ms is None:
-                first_ms = (time.perf_counter() - started) * 1000.0
-            text += chunk
-    except BackendError as exc:
-        raise StepFailed(str(exc), fix_for(exc, settings, env)) from None
-    finally:
-        await backend.aclose()
-    if not text:
-        return "the model answered with nothing; it can happen, but try again"
-    return f"first text after {first_ms or 0:.0f} ms: {text[:40]!r}"
-
-
-def fix_for(exc: BackendError, settings: Settings, env: Mapping[str, str]) -> str:
-    """The fix for a failed completion, naming the setting actually at fault."""
-    # A setting the backend could not use speaks as a SettingsError: "codestral.<key>: ...".
-    named = re.match(r"codestral\.(\w+): ", str(exc))
-    if named is not None:
-        return SETTING_FIXES.get(named.group(1), f"correct `{named.group(1)}`")
-    if isinstance(exc, ContextWindowExceeded):
-        return (
-            f"lower `maxPrefixChars` (now {settings.max_prefix_chars}) and `maxSuffixChars` "
-            f"(now {settings.max_suffix_chars}), or give the server a larger context window"
-        )
-    if isinstance(exc, TransportError) and settings.backend in ("ollama", "llamacpp") and not settings.url_template:
-        return (
-            f"a local server may still be loading the model on first use: run the check again; "
-            f"if it stays slow, raise `timeoutMs` (now {settings.timeout_ms} ms) or use a smaller model"
-        )
-    if isinstance(exc, TransportError):
-        where = "`urlTemplate`" if settings.url_template else "`endpoint`"
-        return f"check that the server runs and that {where} is right (timeout {settings.timeout_ms} ms)"
-    if isinstance(exc, AuthError):
-        return f"check {key_setting(settings, env)}: the server refused that key"
-    if isinstance(exc, ModelUnavailable):
-        if settings.url_template:
-            return "check `urlTemplate` (the URL it makes may not exist on the server) and `model`"
-        return "check the `model` setting"
-    if isinstance(exc, InvalidRequest) and settings.prompt_template:
-        return "check `promptTemplate`: the server refused the prompt it makes"
-    return ""

@@ -20,7 +20,9 @@ from support.lsp_session import SERVER_ENV
 KEY = "cli-test-key-9f8e7d6c5b4a"
 
 
-async def run(*args: str, env: dict[str, str] | None = None, stdin: bytes = b"") -> tuple[int, str, str]:
+async def run(
+    *args: str, env: dict[str, str] | None = None, stdin: bytes = b"", cwd: Path | None = None
+) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -30,8 +32,9 @@ async def run(*args: str, env: dict[str, str] | None = None, stdin: bytes = b"")
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env={**SERVER_ENV, **(env or {})},
+        cwd=cwd,
     )
-    out, err = await asyncio.wait_for(process.communicate(stdin), 60)
+    out, err = await asyncio.wait_for(process.communicate(stdin), 180)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
 
@@ -235,11 +238,23 @@ async def run_simulator(*args: str) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
-@pytest.mark.parametrize("port", ["99999", "-1", "eighty"])
-async def test_simulator_rejects_an_invalid_port(port: str) -> None:
-    code, out, err = await run_simulator("--port", port)
+BAD_SIMULATOR_ARGUMENTS = [
+    ("--port", "99999", "65535"),
+    ("--port", "-1", "65535"),
+    ("--port", "eighty", "expected a port number"),
+    ("--chunk-chars", "0", "must be at least 1"),
+    ("--ttft-ms", "-3", "must be a number >= 0"),
+    ("--token-ms", "slow", "expected a number"),
+]
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "why"), BAD_SIMULATOR_ARGUMENTS, ids=[f"{f}={v}" for f, v, _ in BAD_SIMULATOR_ARGUMENTS]
+)
+async def test_simulator_rejects_bad_arguments(flag: str, value: str, why: str) -> None:
+    code, out, err = await run_simulator(f"{flag}={value}")
     assert code == 2 and "Traceback" not in out + err
-    assert "--port" in err and ("65535" in err or "port number" in err)
+    assert flag in err and why in err
 
 
 async def test_simulator_on_a_busy_port_says_so_in_one_line() -> None:
@@ -337,3 +352,32 @@ async def test_complete_says_why_nothing_was_sent(
     assert code == 1 and out == "" and "Traceback" not in err
     assert f"no completion: {why}" in err, err
     assert fake.requests == []
+
+
+# ---- the README's first command: `codestral-ls bench --quick` ----------------------------------
+
+
+async def test_bench_explains_itself_and_writes_nothing_into_the_current_directory(tmp_path: Path) -> None:
+    from codestral_ls.bench.report import LATENCY_LEGEND, THROUGH_LEGEND
+
+    cwd, cache = tmp_path / "project", tmp_path / "cache"
+    cwd.mkdir()
+    # --quick with a smaller load than the README's run: the output and files are the same.
+    quick = ["bench", "--quick", "--sizes", "300", "--keystrokes", "5", "--no-demo"]
+    code, out, err = await run(*quick, cwd=cwd, env={"XDG_CACHE_HOME": str(cache)})
+    assert code == 0, err
+    assert os.listdir(cwd) == []
+    results = cache / "codestral-ls" / "bench"
+    assert sorted(os.listdir(results)) == ["latency-server.log", "latency.json"]
+    assert f"figures in {results / 'latency.json'}" in out
+    assert "no key, no network" in out and "A benchmark, not a test" in out
+    for names, meaning in [*LATENCY_LEGEND, *THROUGH_LEGEND]:
+        assert f"  {', '.join(names)}" in out and meaning in out
+    assert "MISSED" not in out + err and "Traceback" not in out + err
+
+
+async def test_bench_out_that_cannot_be_a_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    code, out, err = await run("bench", "--quick", "--out", str(blocker / "results"))
+    assert_usage_error(code, out, err, "cannot write to --out")

@@ -8,7 +8,12 @@ the benchmark modules load only when `main` runs.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from collections.abc import Mapping
 from pathlib import Path
+
+from ..arguments import non_negative_float, positive_int, share, sizes_list, ttft_range
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,59 +25,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_economy_arguments(parser)
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    """argparse type: a number >= 0 (milliseconds, say)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text}")
-    return value
-
-
-def share(text: str) -> float:
-    """argparse type: a share between 0 and 1."""
-    value = non_negative_float(text)
-    if value > 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
-
-
-def sizes_list(text: str) -> list[int]:
-    """argparse type: comma-separated document sizes in lines, each >= 1."""
-    parts = [part.strip() for part in text.split(",") if part.strip()]
-    if not parts:
-        raise argparse.ArgumentTypeError("expected sizes in lines, e.g. 1000,10000")
-    return [positive_int(part) for part in parts]
-
-
-def ttft_range(text: str) -> str:
-    """argparse type: MIN,MAX milliseconds with 0 <= MIN <= MAX (kept as text for `fakes.latency_from`)."""
-    parts = text.split(",")
-    if len(parts) != 2:
-        raise argparse.ArgumentTypeError(f"expected MIN,MAX in ms, e.g. 150,600; got {text!r}")
-    low, high = (non_negative_float(part) for part in parts)
-    if low > high:
-        raise argparse.ArgumentTypeError(f"MIN must not exceed MAX, got {text!r}")
-    return text
-
-
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="a short run for a first look (~30 s)")
     parser.add_argument("--server-cmd", default=None, help="command that starts codestral-ls on stdio")
-    parser.add_argument("--out", type=Path, default=None, help="directory for JSON results and the plot")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for the JSON results, logs and plot (default: $XDG_CACHE_HOME/codestral-ls/bench)",
+    )
     parser.add_argument("--seed", type=int, default=7, help="seed for documents, sessions and timing")
     parser.add_argument("--markdown", action="store_true", help="print tables as Markdown (for README figures)")
 
@@ -140,9 +101,33 @@ def add_economy_arguments(parser: argparse.ArgumentParser) -> None:
     economy.add_argument("--tabby-dir", type=Path, default=None, help="where tabby-agent is / goes (npm prefix)")
 
 
+def output_dir(requested: Path | None, env: Mapping[str, str] | None = None) -> Path:
+    """Where results go: `--out`, else the user's cache ($XDG_CACHE_HOME/codestral-ls/bench), else a
+    fresh temporary folder; never the current directory. Raises OSError when `--out` is unusable."""
+    if requested is not None:
+        requested.mkdir(parents=True, exist_ok=True)
+        return requested
+    env = os.environ if env is None else env
+    cache_home = env.get("XDG_CACHE_HOME", "")
+    cache = Path(cache_home) if os.path.isabs(cache_home) else Path.home() / ".cache"
+    try:
+        folder = cache / "codestral-ls" / "bench"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    except OSError:  # a read-only home, say
+        import tempfile
+
+        return Path(tempfile.mkdtemp(prefix="codestral-ls-bench-"))
+
+
 def main(args: argparse.Namespace) -> int:
     import asyncio
 
+    try:
+        args.out = output_dir(args.out)
+    except OSError as exc:
+        print(f"codestral-ls bench: error: cannot write to --out {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     try:
         if args.suite == "economy":
             from .economy import run_all

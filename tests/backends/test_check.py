@@ -352,3 +352,93 @@ async def test_the_endpoint_password_is_never_printed(client: httpx.AsyncClient,
     assert PASSWORD not in text
     assert "gateway-user:***@" in text
     assert code == (0 if running else 1), text
+
+
+# ---- the prompt budget against a local server's context window (issue 10) -------------------
+
+
+async def test_llamacpp_with_a_small_window_warns_and_says_what_fits(client: httpx.AsyncClient) -> None:
+    async with FakeLlamaCpp(n_ctx=2048, latency=FAST) as fake:
+        code, text = await check(Settings(backend="llamacpp", endpoint=fake.base_url), client)
+    assert code == 0, text  # completions work; long files would be cut
+    assert "warn  context window (the prompt budget, about 2939 tokens" in text
+    assert "exceeds the server's 2048-token window" in text
+    assert (
+        "fix: lower `maxPrefixChars` (now 6000) to 3300, or start llama-server with a larger context (-c 3072)" in text
+    )
+
+
+async def test_llamacpp_with_room_to_spare_says_nothing_about_the_window(client: httpx.AsyncClient) -> None:
+    async with FakeLlamaCpp(n_ctx=32768, latency=FAST) as fake:
+        code, text = await check(Settings(backend="llamacpp", endpoint=fake.base_url), client)
+    assert code == 0 and "context window" not in text
+
+
+@pytest.mark.parametrize(
+    ("num_ctx", "max_prefix_chars", "expected"),
+    [
+        (2048, 6000, "exceeds the server's 2048-token window"),
+        (None, 20000, "may exceed the server's 4096-token window (Ollama's default"),
+        (None, 6000, None),
+        (8192, 20000, None),
+    ],
+)
+async def test_ollama_window_from_num_ctx_or_its_default(
+    client: httpx.AsyncClient, num_ctx: int | None, max_prefix_chars: int, expected: str | None
+) -> None:
+    async with FakeOllama(num_ctx=num_ctx, latency=FAST) as fake:
+        settings = Settings(backend="ollama", endpoint=fake.base_url, max_prefix_chars=max_prefix_chars)
+        code, text = await check(settings, client)
+    assert code == 0, text
+    if expected is None:
+        assert "context window" not in text
+    else:
+        assert "warn  context window" in text and expected in text
+        assert "PARAMETER num_ctx" in text and "OLLAMA_CONTEXT_LENGTH" in text
+
+
+async def test_openai_compatible_window_from_max_model_len(client: httpx.AsyncClient) -> None:
+    async with FakeOpenAI(max_model_len=2048, latency=FAST) as fake:
+        settings = Settings(backend="openai", endpoint=fake.base_url, model="mistralai/Codestral-22B-v0.1")
+        code, text = await check(settings, client)
+    assert code == 0, text
+    assert "exceeds the server's 2048-token window" in text and "--max-model-len 3072" in text
+
+
+# ---- an OpenAI-compatible server may complete with a name it does not list (issue 10) --------
+
+
+def alias_server(listed: list[str]) -> httpx.MockTransport:
+    """Lists `listed` but completes with any model name, as LM Studio and LiteLLM proxies do."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/models":
+            return httpx.Response(200, json={"object": "list", "data": [{"id": name} for name in listed]})
+        chunk = {
+            "id": "c",
+            "object": "text_completion",
+            "choices": [{"index": 0, "text": "a + b", "finish_reason": None}],
+        }
+        body = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
+        return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
+
+    return httpx.MockTransport(handle)
+
+
+async def test_openai_model_not_listed_but_served_passes() -> None:
+    async with httpx.AsyncClient(transport=alias_server(["local-model"])) as mocked:
+        settings = Settings(backend="openai", endpoint="http://127.0.0.1:1234", model="codestral")
+        code, text = await check(settings, mocked)
+    assert code == 0, text
+    assert "ok    reach 127.0.0.1:1234, key and model codestral" in text
+    assert "not in the server's list (local-model), but it completes with it" in text
+    assert "ok    one tiny completion" in text
+
+
+async def test_openai_model_neither_listed_nor_served_fails_with_the_listed_names(client: httpx.AsyncClient) -> None:
+    async with FakeOpenAI(latency=FAST) as fake:
+        code, text = await check(Settings(backend="openai", endpoint=fake.base_url), client)
+    assert code == 1
+    assert "model not found: codestral-latest (not in the server's list, and" in text
+    assert "does not exist" in text  # what the server said when a completion was tried
+    assert "fix: set `model` to one of: mistralai/Codestral-22B-v0.1" in text
