@@ -17,7 +17,7 @@ import attrs
 from cachetools import TLRUCache
 
 from .context import FimContext
-from .postprocess import Suggestion
+from .core import Suggestion
 
 KEY_PREFIX_CHARS = 1500
 KEY_SUFFIX_CHARS = 500

@@ -2,11 +2,13 @@
 
 CodestralError
 ├── SettingsError           a setting has a bad value (the rest still apply)
+├── CommandLineError        the command line (or a file it names) is unusable: one line, exit 2
 ├── RequestRejected         we refused to ask the model (excluded file, bad position, too big, binary)
 └── BackendError            asking the model failed; `kind` says how the user should hear of it
     ├── AuthError           401/403: wrong key, or a key for the other Mistral host
     ├── RateLimited         429: pause automatic requests until `retry_after_s` has passed
     ├── InvalidRequest      400/422: the backend's own detail text is in `detail`
+    ├── ContextWindowExceeded  the prompt does not fit the server's context window (`n_ctx` tokens, when known)
     ├── ModelUnavailable    404 or "does not support insert": the model is missing or cannot do FIM
     ├── ServerError         5xx
     ├── TransportError      timeout, refused or dropped connection
@@ -29,6 +31,11 @@ class SettingsError(CodestralError):
     def __init__(self, key: str, message: str) -> None:
         super().__init__(f"codestral.{key}: {message}")
         self.key = key
+
+
+class CommandLineError(CodestralError):
+    """An argument, or a file or port named on the command line, cannot be used. The CLI prints
+    the message on one line (no traceback) and exits with status 2."""
 
 
 class RequestRejected(CodestralError):
@@ -60,6 +67,20 @@ class RateLimited(BackendError):
 
 class InvalidRequest(BackendError):
     kind = "invalid-request"
+
+
+class ContextWindowExceeded(BackendError):
+    """The prompt is longer than the server's context window (llama.cpp `-c 2048`, Ollama `num_ctx`).
+
+    `n_ctx` is the window in tokens when the server said so. The pipeline reacts by shrinking its
+    prompt budget and retrying once, so the user is not told of it on every keystroke.
+    """
+
+    kind = "context-window"
+
+    def __init__(self, message: str, *, n_ctx: int | None = None, status: int | None = None, detail: str = "") -> None:
+        super().__init__(message, status=status, detail=detail)
+        self.n_ctx = n_ctx
 
 
 class ModelUnavailable(BackendError):

@@ -8,7 +8,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from .pipeline import Completion
+from .core import Completion
 from .positions import Encoding, index_to_column, units
 
 ACCEPT_COMMAND = "codestral.accept"

@@ -13,7 +13,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import aclosing
-from typing import Literal
 
 import attrs
 
@@ -22,6 +21,7 @@ from .backends import Backend, FimRequest
 from .cache import NOTHING, CompletionCache, cache_key
 from .config import Settings
 from .context import FimContext, as_if_accepted, extract
+from .core import Completion, CompletionQuery, Source, Suggestion
 from .documents import DocumentStore
 from .errors import (
     BackendError,
@@ -30,7 +30,7 @@ from .errors import (
 )
 from .failures import FailurePolicy, UserNotice
 from .positions import Encoding, column_to_index
-from .postprocess import Suggestion, SuggestionFilter, plan_completion
+from .postprocess import SuggestionFilter, plan_completion
 from .privacy import refusal
 from .scheduler import (
     ADOPTION_GRACE_S,
@@ -46,32 +46,12 @@ from .status import Status, StatusTracker
 
 log = logging.getLogger(__name__)
 
-Source = Literal["model", "cache", "typing-through", "adopted", "prefetch"]
+# The core types are re-exported: callers that build queries (the CLI) import them from here.
+__all__ = ["Completion", "CompletionQuery", "Counters", "Pipeline", "Source", "Suggestion"]
+
 ISSUED_ITEMS = 64
 # A model request still running after this long shows as `fetching` (and as LSP progress).
 FETCHING_NOTICE_S = 0.15
-
-
-@attrs.frozen
-class CompletionQuery:
-    uri: str
-    line: int
-    character: int
-    automatic: bool
-
-
-@attrs.frozen
-class Completion:
-    """A suggestion placed in the document: replace `line[start_index:end_index]` with `text`."""
-
-    id: str
-    text: str
-    line: int
-    start_index: int
-    end_index: int
-    # The cursor line when the request was made, to turn indices into LSP columns.
-    line_text: str
-    source: Source
 
 
 @attrs.define

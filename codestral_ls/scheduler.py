@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 from .context import FimContext
-from .postprocess import Suggestion
+from .core import Suggestion
 
 # A fetch whose only waiter was cancelled by the client lives this long, so the request that the
 # editor sends right after the cancel can still adopt it.

@@ -13,7 +13,7 @@ from codestral_ls.cache import (
     typed_through,
 )
 from codestral_ls.context import FimContext
-from codestral_ls.postprocess import Suggestion
+from codestral_ls.core import Suggestion
 
 
 def ctx(prefix: str, suffix: str = "") -> FimContext:

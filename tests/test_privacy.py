@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from codestral_ls.config import DEFAULT_EXCLUDE
@@ -44,7 +47,7 @@ SECRET_FILES = [
     ("file:///etc/ssl/server.pem", "**/*.pem"),
     ("file:///etc/ssl/private/server.key", "**/*.key"),
     ("file:///home/u/cert.p12", "**/*.p12"),
-    ("file:///home/u/.aws/credentials", "**/.aws/credentials"),
+    ("file:///home/u/.aws/credentials", "**/.aws/**"),
     ("file:///home/u/.docker/config.json", "**/.docker/config.json"),
     ("file:///home/u/.netrc", "**/.netrc"),
     ("file:///home/u/.npmrc", "**/.npmrc"),
@@ -56,13 +59,53 @@ SECRET_FILES = [
     ("file:///home/u/proj/k8s/secrets.yaml", "**/secrets.y*ml"),
     ("file:///home/u/proj/k8s/secrets.yml", "**/secrets.y*ml"),
     ("file:///home/u/proj/db.secret", "**/*.secret"),
+    # Credential folders: every file in them, whatever its name.
+    ("file:///home/u/.ssh/config", "**/.ssh/**"),
+    ("file:///home/u/.ssh/authorized_keys", "**/.ssh/**"),
+    ("file:///home/u/.ssh/known_hosts", "**/.ssh/**"),
+    ("file:///home/u/.ssh/work-github", "**/.ssh/**"),
+    ("file:///home/u/.ssh/keys/deploy", "**/.ssh/**"),
+    ("file:///root/.ssh/config.d/hosts", "**/.ssh/**"),
+    ("file:///home/u/.aws/config", "**/.aws/**"),
+    ("file:///home/u/.aws/sso/cache/0123abcd.json", "**/.aws/**"),
+    ("file:///home/u/.gnupg/private-keys-v1.d/ABCD.key", "**/*.key"),
+    ("file:///home/u/.gnupg/pubring.kbx", "**/.gnupg/**"),
+    ("file:///home/u/.gnupg/gpg-agent.conf", "**/.gnupg/**"),
+    ("file:///home/u/.azure/msal_token_cache.json", "**/.azure/**"),
+    ("file:///home/u/.config/gcloud/legacy_credentials/me@example.com/adc.json", "**/.config/gcloud/**"),
+    ("file:///home/u/.config/gcloud/access_tokens.db", "**/.config/gcloud/**"),
+    ("file:///home/u/.config/gcloud/application_default_credentials.json", "**/.config/gcloud/**"),
+    ("file:///home/u/.password-store/.gpg-id", "**/.password-store/**"),
+    # Single credential files with fixed names.
+    ("file:///home/u/.kube/config", "**/.kube/config"),
+    ("file:///home/u/_netrc", "**/_netrc"),
+    ("file:///home/u/.config/git/credentials", "**/.config/git/credentials"),
+    ("file:///home/u/.config/gh/hosts.yml", "**/.config/gh/hosts.yml"),
+    ("file:///home/u/.docker/config.json", "**/.docker/config.json"),
+    ("file:///home/u/.terraform.d/credentials.tfrc.json", "**/*credentials*.json"),
+    ("file:///home/u/.cargo/credentials.toml", "**/.cargo/credentials*"),
+    ("file:///home/u/.cargo/credentials", "**/.cargo/credentials*"),
+    ("file:///home/u/.gem/credentials", "**/.gem/credentials"),
+    ("file:///home/u/.m2/settings-security.xml", "**/.m2/settings-security.xml"),
+    ("file:///home/u/.vault-token", "**/.vault-token"),
+    ("file:///home/u/.boto", "**/.boto"),
+    ("file:///home/u/.s3cfg", "**/.s3cfg"),
+    ("file:///home/u/.my.cnf", "**/.my.cnf"),
+    ("file:///srv/www/.htpasswd", "**/.htpasswd"),
+    ("file:///home/u/proj/infra/terraform.tfstate", "**/*.tfstate"),
+    ("file:///home/u/proj/infra/terraform.tfstate.backup", "**/*.tfstate.backup"),
+    # Key files by extension.
+    ("file:///home/u/keys/server.ppk", "**/*.ppk"),
+    ("file:///home/u/keys/AuthKey_ABC123.p8", "**/*.p8"),
+    ("file:///etc/krb5.keytab", "**/*.keytab"),
+    ("file:///home/u/backup/secrets.tar.gpg", "**/*.gpg"),
     # Shapes of URI: percent-encoding, Windows drives and backslashes, other schemes, case.
     ("file:///home/u/My%20Project/.env", "**/.env"),
     ("file:///home/u/%2Eenv", "**/.env"),
     ("file:///c%3A/Users/me/proj/.env", "**/.env"),
     ("file:///c%3A%5CUsers%5Cme%5C.ssh%5Cid_rsa", "**/id_rsa*"),
     ("C:\\Users\\me\\proj\\server.pem", "**/*.pem"),
-    ("file://fileserver/share/.aws/credentials", "**/.aws/credentials"),
+    ("file://fileserver/share/.aws/credentials", "**/.aws/**"),
     ("untitled:/home/u/.env", "**/.env"),
     ("file:///home/u/proj/SERVER.PEM", "**/*.pem"),
     ("file:///home/u/proj/.ENV", "**/.env"),
@@ -88,6 +131,26 @@ NORMAL_FILES = [
     "file:///home/u/proj/config.json",
     "file:///home/u/proj/my.env.py",
     "file:///c%3A/Users/me/proj/main.py",
+    # Near misses of the credential folders and files: ordinary project code and config.
+    "file:///home/u/proj/ssh/config.py",
+    "file:///home/u/proj/sshd_config",
+    "file:///home/u/proj/ssh_keys.py",
+    "file:///home/u/proj/aws/handler.py",
+    "file:///home/u/proj/.awsignore",
+    "file:///home/u/proj/kube/config.go",
+    "file:///home/u/proj/.kube.yaml",
+    "file:///home/u/proj/deploy/kubeconfig.go",
+    "file:///home/u/proj/docker/config.json",
+    "file:///home/u/proj/gnupg/wrapper.c",
+    "file:///home/u/.config/nvim/init.lua",
+    "file:///home/u/.config/git/config",
+    "file:///home/u/.config/gh/config.yml",
+    "file:///home/u/proj/infra/main.tf",
+    "file:///home/u/proj/tfstate.py",
+    "file:///home/u/proj/gpg.py",
+    "file:///home/u/proj/keytab_reader.go",
+    "file:///home/u/proj/netrc.py",
+    "file:///home/u/proj/.m2/settings.xml.md",
     "untitled:Untitled-1",
 ]
 
@@ -162,3 +225,12 @@ def test_excluded_by_reports_the_first_matching_glob(globs: list[str], expected:
 
 def test_glob_regex_is_cached() -> None:
     assert glob_to_regex("*.cached") is glob_to_regex("*.cached")
+
+
+def test_readme_lists_every_default_exclude() -> None:
+    """The README tells users which files are never sent: it must not drift from DEFAULT_EXCLUDE."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    paragraph = readme[readme.index("Files matching these globs are never sent") :]
+    paragraph = paragraph[: paragraph.index("\n\n")]
+    listed = re.findall(r"`([^`]+)`", paragraph.split(":", 1)[1])
+    assert listed == [glob.removeprefix("**/") for glob in DEFAULT_EXCLUDE]

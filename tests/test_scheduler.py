@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from codestral_ls.context import FimContext
-from codestral_ls.postprocess import Suggestion
+from codestral_ls.core import Suggestion
 from codestral_ls.scheduler import (
     MAX_DEBOUNCE_S,
     MAX_TYPED_CHARS,
