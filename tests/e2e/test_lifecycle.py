@@ -155,7 +155,7 @@ async def test_an_invisible_editor_process_is_not_watched(spawn: Any, fake: Fake
 
 async def test_stdin_from_a_file_is_served_too(tmp_path: Any) -> None:
     # Not a pipe: read by a thread, through the same frame reader and lifecycle.
-    messages = [
+    messages: list[dict[str, Any]] = [
         {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}},
         {"jsonrpc": "2.0", "method": "initialized", "params": {}},
         {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
