@@ -230,7 +230,7 @@ async def test_an_unknown_backend_fails_before_any_request() -> None:
 @pytest.mark.parametrize(
     ("raw", "line", "fix"),
     [
-        ({"backend": "vllm"}, "FAIL  setting backend (invalid value 'vllm'", "set `backend` to one of: mistral"),
+        ({"backend": "vllm"}, "FAIL  setting backend ('vllm' is not one of", "set `backend` to one of: mistral"),
         ({"endpoint": "localhost:11434"}, "FAIL  setting endpoint (must start with http://", "set `endpoint` to"),
         ({"endpoint": 8080}, "FAIL  setting endpoint (expected a string URL", "set `endpoint` to"),
     ],
