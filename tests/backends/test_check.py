@@ -223,7 +223,7 @@ async def test_an_unknown_backend_fails_before_any_request() -> None:
     async with mocked:
         code, text = await check(Settings(backend="vllm", api_key=KEY), mocked)  # type: ignore[arg-type]
     assert code == 1 and seen == []
-    assert "FAIL  setting backend (unknown backend 'vllm')" in text
+    assert "FAIL  setting backend ('vllm' is not one of mistral, ollama, llamacpp, openai" in text
     assert "fix: set `backend` to one of: mistral, ollama, llamacpp, openai" in text
 
 
