@@ -16,7 +16,8 @@ import attrs
 import httpx
 
 from .backends.http import make_http_client
-from .config import FIELDS_BY_KEY, Settings, endpoint_problem, shown_url
+from .backends.urls import display_endpoint
+from .config import FIELDS_BY_KEY, Settings, endpoint_problem
 from .errors import (
     BackendError,
     SettingsError,
@@ -94,7 +95,7 @@ async def run_check(
     report = Report(out, hidden=_secrets_of(settings))
     report.write(
         f"codestral-ls check: backend {settings.backend}, model {settings.model}, "
-        f"endpoint {shown_url(settings.endpoint) if settings.endpoint else 'default'}\n"
+        f"endpoint {display_endpoint(settings.endpoint) if settings.endpoint else 'default'}\n"
     )
     if _settings_usable(settings, settings_problems, report):
         own_client = client is None
@@ -152,7 +153,7 @@ def _settings_usable(settings: Settings, problems: Sequence[SettingsError], repo
     unusable = endpoint_problem(settings.endpoint) if settings.endpoint is not None else None
     if unusable is not None and "endpoint" not in faulty:
         usable = report.fail(
-            "setting endpoint", f"{unusable}: {shown_url(settings.endpoint or '')!r}", SETTING_FIXES["endpoint"]
+            "setting endpoint", f"{unusable}: {display_endpoint(settings.endpoint or '')!r}", SETTING_FIXES["endpoint"]
         )
     if settings.backend not in PROBES and "backend" not in faulty:
         usable = report.fail("setting backend", f"unknown backend {settings.backend!r}", SETTING_FIXES["backend"])

@@ -10,12 +10,13 @@ import os
 import typing
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import attrs
 import cattrs
 import cattrs.errors
 
+from .backends.urls import display_endpoint
 from .errors import SettingsError
 
 Backend = Literal["mistral", "ollama", "llamacpp", "openai"]
@@ -113,16 +114,6 @@ def endpoint_problem(url: str) -> str | None:
     if parts.fragment or url.endswith("#"):
         return "must not contain a # fragment"
     return None
-
-
-def shown_url(url: str) -> str:
-    """`url` as it may be printed: any password in it replaced by ***."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    netloc = f"{user}:***@" + parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 ENDPOINT_BLOCKS = "completions stay off until it is fixed: the default host is not used instead"
@@ -304,7 +295,7 @@ def _blocked_endpoint(key: str, value: Any) -> SettingsError | None:
     problem = endpoint_problem(value)
     if problem is None:
         return None
-    return SettingsError(key, f"{problem}, got {shown_url(value)!r}; {ENDPOINT_BLOCKS}")
+    return SettingsError(key, f"{problem}, got {display_endpoint(value)!r}; {ENDPOINT_BLOCKS}")
 
 
 _SECRET_FIELDS = frozenset({"api_key", "headers"})

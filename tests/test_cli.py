@@ -238,11 +238,23 @@ async def run_simulator(*args: str) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
-@pytest.mark.parametrize("port", ["99999", "-1", "eighty"])
-async def test_simulator_rejects_an_invalid_port(port: str) -> None:
-    code, out, err = await run_simulator("--port", port)
+BAD_SIMULATOR_ARGUMENTS = [
+    ("--port", "99999", "65535"),
+    ("--port", "-1", "65535"),
+    ("--port", "eighty", "expected a port number"),
+    ("--chunk-chars", "0", "must be at least 1"),
+    ("--ttft-ms", "-3", "must be a number >= 0"),
+    ("--token-ms", "slow", "expected a number"),
+]
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "why"), BAD_SIMULATOR_ARGUMENTS, ids=[f"{f}={v}" for f, v, _ in BAD_SIMULATOR_ARGUMENTS]
+)
+async def test_simulator_rejects_bad_arguments(flag: str, value: str, why: str) -> None:
+    code, out, err = await run_simulator(f"{flag}={value}")
     assert code == 2 and "Traceback" not in out + err
-    assert "--port" in err and ("65535" in err or "port number" in err)
+    assert flag in err and why in err
 
 
 async def test_simulator_on_a_busy_port_says_so_in_one_line() -> None:

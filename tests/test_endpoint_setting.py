@@ -10,7 +10,7 @@ import pytest
 
 from codestral_ls.backends.base import FimRequest
 from codestral_ls.backends.factory import make_backend
-from codestral_ls.config import Settings, endpoint_problem, parse_settings, shown_url
+from codestral_ls.config import Settings, endpoint_problem, parse_settings
 from codestral_ls.documents import DocumentStore
 from codestral_ls.errors import InvalidRequest
 from codestral_ls.privacy import refusal
@@ -45,19 +45,6 @@ def test_endpoint_problem(url: str, problem: str | None) -> None:
         assert found is None
     else:
         assert found is not None and problem in found
-
-
-@pytest.mark.parametrize(
-    ("url", "shown"),
-    [
-        ("https://codestral.mistral.ai", "https://codestral.mistral.ai"),
-        ("https://user:s3cret-pw@gw.example.com/x?t=1", "https://user:***@gw.example.com/x?t=1"),
-        ("https://:s3cret-pw@gw.example.com", "https://:***@gw.example.com"),
-        ("https://user@gw.example.com", "https://user@gw.example.com"),
-    ],
-)
-def test_shown_url_masks_the_password(url: str, shown: str) -> None:
-    assert shown_url(url) == shown
 
 
 @pytest.mark.parametrize("bad", ["localhost:1234", "ftp://x.example.com", 5, ["https://a.example.com"]])

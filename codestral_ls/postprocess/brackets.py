@@ -76,55 +76,58 @@ def is_closers_only(line_suffix: str) -> bool:
 
 
 def replace_closers(text: str, line_prefix: str, line_suffix: str, language_id: str = "") -> tuple[str, int]:
-    """When the rest of the line is only closers, return how many of them the suggestion
-    replaces, so the line ends up as balanced as it was: those the suggestion ends with, and
-    those it closes on the way and then continues (`"█";` + `Hi, " + name;` replaces `";`)."""
+    """When the rest of the line is only closers, return the text (surplus closers dropped) and
+    how many of those closers it replaces, keeping the line exactly as balanced as it was: those
+    the suggestion ends with, and those it closes on the way and then continues (`"█";` +
+    `Hi, " + name;` replaces `";`). The most closers on a tie; none when nothing fits."""
     quotes = quote_chars(language_id)
     before = scan(line_prefix, (), quotes)[1]
-    wanted = scan(line_suffix, before, quotes)
-    replace = _best_replace(text, line_suffix, before, wanted, quotes)
-    if replace is not None:
-        return text, replace
-    # The suggestion closes more than is open: drop its surplus closers and try again.
+    wanted = scan(line_suffix, _suffix_stack(before, line_suffix, quotes), quotes)
     trimmed = trim_surplus_closers(text, before, quotes)
-    if trimmed != text:
-        replace = _best_replace(trimmed, line_suffix, before, wanted, quotes)
-        if replace is not None:
-            return trimmed, replace
+    for candidate in (text, trimmed) if trimmed != text else (text,):
+        fitting = [
+            replace
+            for replace in _replace_candidates(candidate, line_suffix, before, quotes)
+            if scan(candidate + line_suffix[replace:], before, quotes) == wanted
+        ]
+        if fitting:
+            return candidate, max(fitting)
     return text, 0
 
 
-def _typed_over(text: str, line_suffix: str, before: tuple[str, ...], quotes: str) -> set[int]:
-    """Replace counts where the suggestion closes, bracket for bracket, what the suffix's
-    closers close (a bracket stack, so `});` + `\n  more` still replaces the `})` below it);
-    a terminator (`;`, `,`) after them counts when the suggestion ends with it too."""
+def _suffix_stack(before: tuple[str, ...], line_suffix: str, quotes: str) -> tuple[str, ...]:
+    """What the rest of the line closes from: a quote open at the cursor that the rest does not
+    hold was never auto-closed, so the rest's closers come after that string (`print("█)` +
+    `hi")`)."""
+    if before and before[-1] in quotes and before[-1] not in line_suffix:
+        return before[:-1]
+    return before
+
+
+def _replace_candidates(text: str, line_suffix: str, before: tuple[str, ...], quotes: str) -> set[int]:
+    """Replace counts worth weighing: none; the closers the text ends with; and those it types
+    over, bracket for bracket (a stack, so `});` + more lines still replaces the `})` after the
+    cursor), with a terminator (`;`, `,`) after them when the text ends with it too."""
+    found = {0}
+    end = text.rstrip()
+    for replace in range(1, len(line_suffix) + 1):
+        produced = line_suffix[:replace].rstrip()
+        if produced and end.endswith(produced):
+            found.add(replace)
     by_text = closed_entries(text, before, quotes)
     if not by_text:
-        return set()
-    by_suffix = closed_entries(line_suffix, before, quotes)
+        return found
+    by_suffix = closed_entries(line_suffix, _suffix_stack(before, line_suffix, quotes), quotes)
     shared = [depth for depth in by_text if depth in by_suffix]
     if not shared:
-        return set()
+        return found
     point = by_suffix[min(shared)]
-    found = {point}
+    found.add(point)
     rest = line_suffix[point:].rstrip()
     if rest.strip() and not any(c in BRACKET_PAIRS or c in CLOSING_BRACKETS or c in quotes for c in rest):
-        if text.rstrip().endswith(rest.strip()):
+        if end.endswith(rest.strip()):
             found.add(point + len(rest))
     return found
-
-
-def _best_replace(text: str, line_suffix: str, before: tuple[str, ...], wanted: Balance, quotes: str) -> int | None:
-    """The most closers of `line_suffix` the text can replace keeping the line's balance."""
-    end = text.rstrip()
-    typed_over = _typed_over(text, line_suffix, before, quotes)
-    for replace in range(len(line_suffix), -1, -1):
-        produced = line_suffix[:replace].rstrip()
-        if replace and replace not in typed_over and (not produced or not end.endswith(produced)):
-            continue
-        if scan(text + line_suffix[replace:], before, quotes) == wanted:
-            return replace
-    return None
 
 
 def trim_surplus_closers(text: str, stack: Sequence[str], quotes: str, kinds: str = ")]}") -> str:

@@ -18,7 +18,7 @@ SINGLE_LINE_MAX_TOKENS = 64
 _ENTRY_LANGUAGES = frozenset({"yaml", "toml", "json", "jsonc", "ini", "properties"})
 _ENTRY = re.compile(r"""^\s*(- )?("[^"]*"|'[^']*'|[\w.$@-]+)\s*[:=]\s*\S""")
 # Single-line reasons where the line, once completed, may open a block worth continuing into.
-_MAY_OPEN_BLOCK = frozenset({"unfinished line", "inside an expression"})
+_MAY_OPEN_BLOCK = frozenset({"unfinished line", "inside an expression", "string"})
 # A line ending with one of these is unfinished: the model should complete this line only.
 _MID_EXPRESSION_END = frozenset("=+-*/%&|<>!.~^@?")
 
@@ -54,7 +54,9 @@ def multiline_reason(ctx: FimContext) -> tuple[bool, str]:
     if language_id == "python" and lang.in_triple_quoted_string(ctx.prefix):
         return not line_prefix.strip(), "docstring"
     stripped = line_prefix.strip()
-    if lang.has_block_comments(language_id) and (stripped.startswith(("*", "/*")) or lang.in_block_comment(ctx.prefix)):
+    if lang.has_block_comments(language_id) and (
+        stripped.startswith(("*", "/*")) or lang.in_block_comment(ctx.prefix, language_id)
+    ):
         return not stripped, "block comment"
     if not stripped:
         return True, "blank line"

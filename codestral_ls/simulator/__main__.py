@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from ..arguments import non_negative_float, port_number, positive_int
 from .llamacpp import FakeLlamaCpp
 from .mistral import DEFAULT_TEXT, FakeMistral, LatencyProfile, Reply
 from .ollama import FakeOllama
@@ -37,22 +38,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=port_number, default=8787, help="port (0: any free port)")
     parser.add_argument("--api-key", default=None, help="require this Bearer key (default: any)")
     parser.add_argument("--text", default=DEFAULT_TEXT, help="the completion every request gets")
-    parser.add_argument("--ttft-ms", type=float, default=None, help="median time to first token")
-    parser.add_argument("--token-ms", type=float, default=None, help="delay between chunks")
-    parser.add_argument("--chunk-chars", type=int, default=4, help="characters per chunk")
+    parser.add_argument("--ttft-ms", type=non_negative_float, default=None, help="median time to first token")
+    parser.add_argument("--token-ms", type=non_negative_float, default=None, help="delay between chunks")
+    parser.add_argument("--chunk-chars", type=positive_int, default=4, help="characters per chunk")
     parser.add_argument("--instant", action="store_true", help="no simulated latency")
     return parser.parse_args(argv)
-
-
-def port_number(text: str) -> int:
-    """A TCP port for argparse: 0 (any free one) to 65535."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0 (any free port) to 65535, got {port}")
-    return port
 
 
 def latency_from(args: argparse.Namespace) -> LatencyProfile:
