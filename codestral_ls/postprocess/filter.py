@@ -9,28 +9,22 @@ replacement) and returns the Suggestion, or None when nothing is worth showing.
 
 from __future__ import annotations
 
-import functools
-
 import attrs
 
 from ..context import FimContext
 from ..core import Suggestion
 from . import language as lang
-from .brackets import close_only_what_is_open, is_closers_only, replace_closers
-from .indentation import (
-    IndentStyle,
-    detect_style,
-    fix_first_line_indent,
-    indent_width,
-    normalize,
-    strip_trailing,
-)
+from .brackets import OPEN_WINDOW_LINES, close_only_what_is_open, is_closers_only, replace_closers
+from .closers import add_missing_closers
+from .facts import DocumentFacts
+from .indentation import fix_first_line_indent, indent_width, normalize, strip_trailing
 from .multiline import CompletionPlan, plan_completion
-from .nextline import reproduces_next_line, upcoming_lines
+from .nextline import reproduces_next_line
 from .overlap import PREFIX_TAIL_CHARS, trim_prefix_overlap, trim_suffix_overlap
 from .quirks import undo_quirks
 from .repetition import (
     collapse_stutter,
+    doubled_line,
     echoed_block,
     inline_loop,
     repeated_group,
@@ -38,17 +32,9 @@ from .repetition import (
     repeated_statement,
     unreachable,
 )
-from .scope import Scope, ScopeTracker
+from .scope import ScopeTracker
 
 __all__ = ["CompletionPlan", "Suggestion", "SuggestionFilter", "plan_completion"]
-
-# Prefix lines read for style, echo and open-block facts; suffix lines for the same.
-PREFIX_SAMPLE_LINES = 80
-SUFFIX_SAMPLE_LINES = 200
-# Lines above the cursor read to learn the indentation style.
-STYLE_SAMPLE_LINES = 40
-# Text where equal consecutive lines are content, not a model looping.
-PROSE_LANGUAGES = frozenset({"markdown", "plaintext", ""})
 
 
 @attrs.frozen
@@ -61,72 +47,13 @@ class Stop:
     column: int | None = None
 
 
-class _Facts:
-    """What the rules need to know about the document, computed once per request."""
-
-    def __init__(self, ctx: FimContext) -> None:
-        parts = ctx.prefix.rsplit("\n", PREFIX_SAMPLE_LINES + 1)
-        self.prefix_lines = parts[1:-1] if len(parts) > PREFIX_SAMPLE_LINES + 1 else parts[:-1]
-        self.suffix_lines = ctx.suffix.split("\n", SUFFIX_SAMPLE_LINES + 1)[1:]
-        self.upcoming = upcoming_lines(ctx.suffix)
-        self.language_id = ctx.language_id
-        self.in_fence = False
-        self.fence_below = False
-        if ctx.language_id == "markdown":
-            self.in_fence = lang.in_code_fence(ctx.prefix)
-            self.fence_below = any(lang.is_fence(line.strip()) for line in self.suffix_lines)
-            if self.in_fence:
-                self.language_id = lang.fence_language(ctx.prefix)
-        self._line_prefix = ctx.line_prefix
-        # Prose inside a docstring: code's block rules do not apply to it.
-        self.in_docstring = ctx.language_id == "python" and lang.in_triple_quoted_string(ctx.prefix)
-        previous = next((line for line in reversed(self.prefix_lines) if line.strip()), "")
-        self.previous_indent = indent_width(previous)
-        self.next_indent = indent_width(self.upcoming[0]) if self.upcoming else 0
-
-    @functools.cached_property
-    def style(self) -> IndentStyle:
-        """The document's indentation, learned from the lines around the cursor (only when a
-        fix needs it: most one-line suggestions never do)."""
-        sample = [*self.prefix_lines[-STYLE_SAMPLE_LINES:], self._line_prefix, *self.suffix_lines[:20]]
-        return detect_style(sample, self.language_id)
-
-    def scope(self, ctx: FimContext, cursor_line: str) -> Scope:
-        base = indent_width(cursor_line)
-        closed = any(c in ctx.line_suffix for c in ")]}") or ctx.suffix_truncated
-        lower_lines: list[tuple[int, bool]] = []
-        lowest = base
-        for line in self.suffix_lines:
-            stripped = line.strip()
-            if stripped and indent_width(line) < lowest:
-                lowest = indent_width(line)
-                lower_lines.append((lowest, lang.is_closer_line(stripped, self.language_id)))
-                if lowest == 0:
-                    break
-        closer_below = bool(self.upcoming) and (
-            indent_width(self.upcoming[0]) == base and lang.is_closer_line(self.upcoming[0].strip(), self.language_id)
-        )
-        # A header the user typed opens the block the suggestion fills; on a blank line, the
-        # suggestion is a run of statements, except that one definition (a function, a method,
-        # or anything at top level) is a unit of its own.
-        header = bool(ctx.line_prefix.strip()) or base == 0 or lang.is_definition(cursor_line)
-        return Scope(
-            base=base,
-            opened=header and lang.opens_block(cursor_line, self.language_id),
-            language_id=self.language_id,
-            closed_below=closed,
-            closer_below=closer_below,
-            lower_lines=tuple(lower_lines),
-        )
-
-
 class SuggestionFilter:
     """One request's filter chain: feed it the stream, then ask it for the suggestion."""
 
     def __init__(self, ctx: FimContext, plan: CompletionPlan) -> None:
         self.ctx = ctx
         self.plan = plan
-        self.facts = _Facts(ctx)
+        self.facts = DocumentFacts(ctx)
         self._parts: list[str] = []
         self._complete = False
         self._head = ""  # the head-fixed text the line rules last ran on
@@ -236,9 +163,11 @@ class SuggestionFilter:
         kept = repeated_line(lines, index)
         if kept is None:
             kept = repeated_group(lines, index)
-        if kept is None and facts.language_id not in PROSE_LANGUAGES:
+        if kept is None and facts.language_id != "markdown":
+            kept = doubled_line(lines, index)
+        if kept is None and not facts.in_prose and not facts.in_docstring:
             kept = repeated_statement(lines, index, facts.language_id)
-            if kept is None and not facts.in_docstring:
+            if kept is None:
                 kept = unreachable(lines, index)
         if kept is None:
             kept = echoed_block(lines, index, facts.prefix_lines, indent_width(lines[0]), facts.language_id)
@@ -297,6 +226,11 @@ class SuggestionFilter:
         lines = strip_trailing(
             lines, keep_last=bool(ctx.line_suffix.strip()), keep_spaces=ctx.language_id == "markdown"
         )
+        if self.stop is None and not ctx.line_suffix.strip() and not (facts.in_docstring or facts.in_prose):
+            # The stream ended on its own: close what the suggestion opened and left open.
+            next_line = facts.upcoming[0] if facts.upcoming else None
+            above = facts.prefix_lines[-OPEN_WINDOW_LINES:]
+            lines = add_missing_closers(lines, ctx.line_prefix, next_line, facts.language_id, above)
         text = "\n".join(lines)
         if facts.language_id in ("json", "jsonc") and not ctx.line_suffix.strip():
             text = lang.fix_json_commas(text, facts.upcoming[0] if facts.upcoming else "")

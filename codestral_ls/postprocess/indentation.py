@@ -111,6 +111,8 @@ def normalize(lines: list[str], style: IndentStyle, base: int, rescale: bool = T
     body = [(i, leading(line)) for i, line in enumerate(lines) if i > 0 and line.strip()]
     if not body or style.mixed:
         return lines
+    if any(ws.startswith("\t") for _, ws in body) and any(ws.startswith(" ") for _, ws in body):
+        return lines  # the suggestion mixes them itself (GNU style: a tab is 8 columns there)
     result = list(lines)
     if style.use_tabs:
         # Only lines indented with spaces alone; tabs then spaces is alignment, kept as is.

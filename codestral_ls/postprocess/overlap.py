@@ -60,8 +60,8 @@ def _acceptable(overlap: str, tail: str, start: int) -> bool:
         # closer such as `{% endif %}` or `</div>`, which nests legitimately.
         line = echoed[0].strip()
         return line[-1] in ":{([" or len(line) >= MIN_ECHOED_LINE
-    if len(overlap) < MIN_LINE_OVERLAP:
-        return False
+    if len(overlap) < MIN_LINE_OVERLAP or overlap[0] in _LIST_SEPARATORS:
+        return False  # `return v, v` + `, v`: a new element, not the tail retyped
     # `tuple[float, █` + `float, float]`: a new element of a list repeats the one before it;
     # an echo restarts a statement or a clause (`return █` + `return x`, `in █` + `in items`).
     previous = tail[:start].rstrip(" \t")[-1:]

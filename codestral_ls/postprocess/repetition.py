@@ -38,8 +38,11 @@ _MODIFIER = re.compile(r"\s(if|unless)\s")
 _AFTER_EXIT = re.compile(r"^\s*([)\]}]|;;|#|//|/\*|\*|--|case\b|default\b|[A-Za-z_]\w*:\s*$|end\b|fi\b|done\b|esac\b)")
 _TOKEN = re.compile(r"\w+|\S")
 _COUNTER = re.compile(r"_?\d+")
+_SUFFIX_COUNTER = re.compile(r"_\d+")
 # Stylesheets cascade: `width: 100px;` then `width: 100vw;` is a fallback, not a slip.
 _CASCADING_LANGUAGES = frozenset({"css", "scss", "less", "sass"})
+# A line this long written twice in a row is a loop, not a choice.
+MIN_DOUBLED_LINE = 20
 # Consecutive equal statements shorter than this may be meant (`i++;`, `pass`).
 MIN_REPEATED_STATEMENT = 8
 
@@ -96,11 +99,41 @@ def repeated_statement(lines: Sequence[str], index: int, language_id: str = "") 
         return index
     if line != previous:
         return None
-    if _ASSIGNMENT.match(line) is not None:
-        return index
+    if _ASSIGNMENT.match(line) is not None or lines[index].rstrip().endswith(","):
+        return index  # an assignment that does nothing, a list element or argument duplicated
     if index >= 2 and line == _normal(lines[index - 2]):
         return index - 1
     return None
+
+
+def doubled_line(lines: Sequence[str], index: int) -> int | None:
+    """A long line (code or prose) right after an identical one: a loop in practice, cut before
+    the copy. Short ones may be meant (`print()` twice, `out.push("")` twice)."""
+    if index < 1:
+        return None
+    line = _normal(lines[index])
+    if len(line) < MIN_DOUBLED_LINE or _LETTERS.search(line) is None:
+        return None
+    previous = _normal(lines[index - 1])
+    return index if line == previous or _counter_copy(line, previous) else None
+
+
+def _counter_copy(line: str, previous: str) -> bool:
+    """The line above with one name given a counter it did not have (`statuses` ->
+    `statuses_2`, `method` -> `method_2`): how a looping model numbers its copies; a table's
+    rows differ in names or numbers they all have (`x1`, `x2`)."""
+    mine, theirs = _TOKEN.findall(line), _TOKEN.findall(previous)
+    if len(mine) != len(theirs):
+        return False
+    differing = [(a, b) for a, b in zip(mine, theirs, strict=True) if a != b]
+    if len(differing) != 1:
+        return False
+    new, old = differing[0]
+    return (
+        new.startswith(old)
+        and _LETTERS.search(old) is not None
+        and _SUFFIX_COUNTER.fullmatch(new[len(old) :]) is not None
+    )
 
 
 def _same_target(line: str, previous: str) -> bool:

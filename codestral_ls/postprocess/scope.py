@@ -10,6 +10,7 @@ import attrs
 from . import language as lang
 from .indentation import indent_width
 
+_CLOSER_WORD = re.compile(r"[)\]}]|[A-Za-z]+")
 _TRIPLE = re.compile(r"\"\"\"|'''")
 _TAG_OPEN = re.compile(r"<[A-Za-z][^<>]*?(/?)>")
 _TAG_CLOSE = re.compile(r"</[A-Za-z]")
@@ -28,6 +29,8 @@ class Scope:
     closed_below: bool
     # The first non-blank line below the cursor closes a block at `base` (`}` under `if {`).
     closer_below: bool
+    # That closer line (`fi`, `}`), when known: another kind of closer (`done`) closes another block.
+    closer_below_text: str = ""
     # The outline below the cursor: each line less indented than all before it (and than
     # `base`), as (indentation, whether it closes a block).
     lower_lines: tuple[tuple[int, bool], ...] = ()
@@ -73,6 +76,16 @@ def _unclosed(code: str) -> list[str]:
         elif char in ")]}" and stack:
             stack.pop()
     return stack
+
+
+def _same_closer(line: str, below: str) -> bool:
+    """Whether two closer lines close the same kind of block (`}` and `});` do; `fi` and
+    `done` do not). An unknown line below counts as the same."""
+    if not below:
+        return True
+    first = _CLOSER_WORD.match(line)
+    other = _CLOSER_WORD.match(below)
+    return first is None or other is None or first.group() == other.group()
 
 
 class ScopeTracker:
@@ -144,7 +157,7 @@ class ScopeTracker:
         if closer and depth_before > 0:
             if self.opened and self.depth <= 0 and not lang.opens_block(line, language_id):
                 # The block the cursor line opened is complete here.
-                return index if scope.closer_below else index + 1
+                return index if scope.closer_below and _same_closer(stripped, scope.closer_below_text) else index + 1
             return None
         if closer:
             # A closer of a block opened above the suggestion: kept unless the document has it.

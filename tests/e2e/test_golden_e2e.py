@@ -47,6 +47,8 @@ EXTENSIONS = {
     "html": "html",
     "css": "css",
     "toml": "toml",
+    "lua": "lua",
+    "shellscript": "sh",
 }
 
 

@@ -72,3 +72,18 @@ def test_settings_override_the_position() -> None:
     assert not plan_completion(context_at("def f():\n    █"), "never", 256).multiline
     assert plan_completion(context_at("def f():\n    █"), "auto", 256).stop == ()
     assert plan_completion(context_at("# T\n\n█", "markdown"), "auto", 256).stop == ("\n\n",)
+
+
+@pytest.mark.parametrize(
+    ("document", "language_id", "multiline", "reason"),
+    [
+        ("services:\n  web:\n    image: nginx█\n", "yaml", True, "end of an entry"),
+        ("[package]\nedition = 2021█\n", "toml", True, "end of an entry"),
+        ('{\n  "port": 8080█\n}', "json", True, "end of an entry"),
+        ("    image: █\n", "yaml", True, "opens a block"),  # a key without its value yet
+        ("x = 2021█\n", "python", False, "unfinished line"),  # only data files have entries
+    ],
+)
+def test_data_entries_are_complete_lines(document: str, language_id: str, multiline: bool, reason: str) -> None:
+    plan = plan_completion(context_at(document, language_id), "auto", 256)
+    assert (plan.multiline, plan.reason) == (multiline, reason)
