@@ -39,6 +39,7 @@ CLOSER_OF = {"(": ")", "[": "]", "{": "}"}
 _LINE_COMMENTS: dict[str, tuple[str, ...]] = {
     "python": ("#",),
     "shellscript": ("#",),
+    "yaml": ("#",),
     "lua": ("--",),
 }
 _C_LIKE_COMMENT = ("//",)
@@ -92,7 +93,7 @@ def _scan_state(text: str, language_id: str, state: str, stack: list[str], outer
             state, index = "*/", index + 2
             continue
         if any(text.startswith(mark, index) for mark in line_comments) and (
-            language_id != "shellscript" or index == 0 or text[index - 1] in " \t\n;"
+            language_id not in ("shellscript", "yaml") or index == 0 or text[index - 1] in " \t\n;"
         ):
             state, index = "\n", index + 1
             continue
