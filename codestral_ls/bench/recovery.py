@@ -25,9 +25,11 @@ import attrs
 
 from .recovery_judge import CLOSER_OF, OPENER_OF, balance
 
-# Raised whenever sampling or injection changes, so rows of the README's history are only
-# compared within one version (1: first landing; 2: no in-line loops in prose, JSON and YAML).
-GENERATOR_VERSION = 2
+# Raised whenever sampling, injection or the judgement changes, so rows of the README's history are only
+# compared within one version (1: first landing; 2: no in-line loops in prose, JSON and YAML;
+# 3: whitespace-only differences judged "layout", ranked just after exact; no run-on into
+# blank lines only).
+GENERATOR_VERSION = 3
 FAILURES = ("clean", "run-on", "dup-closers", "missing-closer", "repetition", "truncated")
 # Longest true middles: what a model returns within a 256-token budget.
 MAX_MIDDLE_LINES = 12
@@ -274,8 +276,10 @@ def inject(site: Site, failure: str, rng: random.Random) -> Case | None:
         if site.line_rest.strip() or not site.below:
             return None
         count = rng.randint(*RUN_ON_LINES)
-        raw = middle + "\n" + "\n".join(site.below[:count])
-        return Case(site, failure, site.kind, raw[:RUN_ON_CHARS])
+        run_on = "\n".join(site.below[:count])
+        if not run_on.strip():
+            return None  # only blank lines below: nothing to run on into
+        return Case(site, failure, site.kind, (middle + "\n" + run_on)[:RUN_ON_CHARS])
     if failure == "dup-closers":
         rest = site.line_rest
         if rest.strip():

@@ -170,7 +170,7 @@ def cost_line(results: list[Result]) -> str:
 
 # -- tables --------------------------------------------------------------------------------------
 
-COLUMNS = ("exact", "bal. prefix", "unbal. prefix", "gaps", "nothing", "wrong")
+COLUMNS = ("exact", "layout", "bal. prefix", "unbal. prefix", "gaps", "nothing", "wrong")
 
 
 def column(judgement: Judgement) -> str:

@@ -82,12 +82,15 @@ def test_balance_counts_brackets_outside_strings_and_comments(
         ("int f() {", 0, "int f() {\n  return 1;\n}", "", Outcome.PREFIX, False, False),
         # whole lines left out: only typing in between is needed
         ("int f() {\n}", 0, "int f() {\n  return 1;\n}", "", Outcome.GAPS, True, False),
+        # the same code, laid out differently
+        ("f(a,\n  b)", 0, "f(a,\n  b\n)", "", Outcome.LAYOUT, True, False),
+        ("{\n  x;\n}", 0, "{\n\tx;\n}", "", Outcome.LAYOUT, True, False),
         # something to delete
         ("a, b))", 0, "a, b)", "", Outcome.WRONG, False, False),
         ("a, b)", 0, "a, b", ")", Outcome.WRONG, False, False),  # duplicated closer, not replaced
         ("x = 1\ny = 2", 0, "x = 1", "", Outcome.WRONG, True, False),
         ("or", 0, " error", "", Outcome.WRONG, True, False),
-        ("x = 1\n", 0, "x = 1", "", Outcome.WRONG, True, False),  # an empty line more
+        ("x = 1\n", 0, "x = 1", "", Outcome.LAYOUT, True, False),  # an empty line more
         # nothing shown
         (None, 0, "a, b)", "", Outcome.NOTHING, False, False),
         ("  \n", 0, "x = 1", "", Outcome.NOTHING, True, False),
@@ -110,6 +113,8 @@ def test_judge_compares_the_document_with_the_truth(
     ("better", "worse"),
     [
         (("a, b)", 0), ("a, b", 0)),  # exact beats an unbalanced prefix
+        (("a, b )", 0), ("a, b", 0)),  # a layout difference beats a prefix
+        (("a, b)", 0), ("a,b)", 0)),  # exact beats a layout difference
         (("a", 0), (None, 0)),  # a correct start beats nothing
         ((None, 0), ("a, b))", 0)),  # nothing beats text to delete
         (("a, b)) ", 0), ("a, b)))))", 0)),  # less to delete is better
@@ -201,6 +206,7 @@ def site(middle: str, line_prefix: str = "", line_rest: str = "", below: tuple[s
         (site("b);", "f(a, ", "", ("x();",)), "missing-closer", "b"),
         (site("b + c", "f = ", "", ("x();",)), "missing-closer", None),  # no final closer
         (site("b", "f(a, ", ")", ("x();",)), "run-on", None),  # closers right of the cursor
+        (site("x();", "  ", "", ("", "  ")), "run-on", None),  # only blank lines below
     ],
 )
 def test_inject(the_site: Site, failure: str, expected: str | None) -> None:
@@ -384,6 +390,6 @@ def test_cli_quick_run_on_the_fixture_corpus(tmp_path: Path) -> None:
     assert {case["source"] for case in cases} == {"c", "javascript", "json", "lua", "python", "shellscript", "yaml"}
     assert saved["clean_unchanged"][1] == sum(case["failure"] == "clean" for case in cases) > 0
     for case in cases:
-        assert case["outcome"] in ("exact", "prefix", "gaps", "nothing", "wrong")
+        assert case["outcome"] in ("exact", "layout", "prefix", "gaps", "nothing", "wrong")
         assert case["cost_us"] >= 0 and case["error"] == ""
         assert case["recovered"] == (case["outcome"] == "exact" or (case["outcome"] == "prefix" and case["balanced"]))
