@@ -38,6 +38,7 @@ from codestral_ls.bench.recovery_corpus import (  # noqa: E402
 )
 from codestral_ls.bench.recovery_run import (  # noqa: E402
     Result,
+    cost_line,
     failure_table,
     grouped,
     matrix_table,
@@ -88,6 +89,7 @@ def record(source_name: str, result: Result) -> dict[str, object]:
         "worse": result.worse,
         "better": result.better,
         "error": result.error,
+        "cost_us": round(result.cost_us, 1),
     }
 
 
@@ -100,10 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, help="a directory of files instead of the default sources")
     parser.add_argument("--json", type=Path, help="save the settings, tables and every case here")
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
+    parser.add_argument("--prefix-chars", type=int, help="prefix budget (default: the maxPrefixChars setting's)")
     parser.add_argument("--show", choices=[*FAILURES, "all"], help="print the cases not recovered of this failure")
     args = parser.parse_args(argv)
     count = args.cases or (QUICK_CASES if args.quick else CASES)
-    settings = Settings()
+    settings = Settings() if args.prefix_chars is None else Settings(max_prefix_chars=args.prefix_chars)
     started = time.perf_counter()
 
     sources = directory_sources(args.corpus) if args.corpus else default_sources(ROOT)
@@ -139,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         f"clean continuations passed unchanged: {unchanged}/{len(clean)} = {percent(unchanged, len(clean))} "
         f"(target >= {CLEAN_TARGET}%: {verdict})"
     )
+    print(cost_line(only), f"(prefix budget {settings.max_prefix_chars} chars)")
     label = f"{time.strftime('%Y-%m-%d')} {commit()}"
     print("summary (a row for the history in benchmarks/README.md):")
     print(render(summary_table(only, label), args.markdown))

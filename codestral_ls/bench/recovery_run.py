@@ -9,6 +9,7 @@ the filter says it is complete, and `finish()` gives the suggestion.
 from __future__ import annotations
 
 import random
+import time
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -35,6 +36,7 @@ class Result:
     text: str | None  # the suggestion's text (None: nothing shown)
     replace_chars: int
     error: str = ""  # the filter raised (counted, and judged as nothing shown)
+    cost_us: float = 0.0  # CPU time of plan + filter chain
 
     @property
     def worse(self) -> bool:
@@ -124,15 +126,20 @@ def run_case(case: Case, settings: Settings, chunk_chars: int) -> Result:
         uri=f"file://{site.path}",
     )
     text: str | None
-    replace_chars, error = 0, ""
+    replace_chars, error, cost_ns = 0, "", 0
     try:
+        started = time.thread_time_ns()
         plan = plan_completion(ctx, settings.multiline, settings.max_tokens)
-        streamed = apply_stop(case.raw, plan.stop)[: plan.max_tokens * CHARS_PER_TOKEN]
+        cost_ns = time.thread_time_ns() - started
+        # What the API returns for this plan (stop sequences, token budget), as the stream cuts it.
+        pieces = chunks(apply_stop(case.raw, plan.stop)[: plan.max_tokens * CHARS_PER_TOKEN], chunk_chars)
+        started = time.thread_time_ns()
         chain = SuggestionFilter(ctx, plan)
-        for piece in chunks(streamed, chunk_chars):
+        for piece in pieces:
             if chain.feed(piece):
                 break
         suggestion = chain.finish()
+        cost_ns += time.thread_time_ns() - started
         text = None if suggestion is None else suggestion.text
         replace_chars = 0 if suggestion is None else suggestion.replace_chars
     except Exception as exc:  # a filter bug is a result to count, not a reason to stop
@@ -145,6 +152,19 @@ def run_case(case: Case, settings: Settings, chunk_chars: int) -> Result:
         text=text,
         replace_chars=replace_chars,
         error=error,
+        cost_us=cost_ns / 1000,
+    )
+
+
+def cost_line(results: list[Result]) -> str:
+    """The chain's CPU time per suggestion (plan + filter + every chunk + finish)."""
+    costs = sorted(result.cost_us for result in results if not result.error)
+    if not costs:
+        return "chain cost: no suggestion"
+    p99 = costs[min(len(costs) - 1, int(0.99 * len(costs)))]
+    return (
+        f"chain cost per suggestion (plan + filter + every chunk + finish, thread CPU time, {len(costs)} cases): "
+        f"p50 {costs[len(costs) // 2]:.0f} µs, p99 {p99:.0f} µs, max {costs[-1]:.0f} µs"
     )
 
 

@@ -365,6 +365,7 @@ def test_cli_quick_run_on_the_fixture_corpus(tmp_path: Path) -> None:
     )
     printed = completed.stdout
     assert "per failure type" in printed and "clean continuations passed unchanged" in printed
+    assert "chain cost per suggestion" in printed and "| run | clean unchanged (worse) |" in printed
     for failure in ("clean", "run-on", "dup-closers", "missing-closer", "repetition", "truncated"):
         assert f"\n| {failure} |" in printed
     saved = json.loads(out.read_text(encoding="utf-8"))
@@ -374,4 +375,5 @@ def test_cli_quick_run_on_the_fixture_corpus(tmp_path: Path) -> None:
     assert saved["clean_unchanged"][1] == sum(case["failure"] == "clean" for case in cases) > 0
     for case in cases:
         assert case["outcome"] in ("exact", "prefix", "gaps", "nothing", "wrong")
+        assert case["cost_us"] >= 0 and case["error"] == ""
         assert case["recovered"] == (case["outcome"] == "exact" or (case["outcome"] == "prefix" and case["balanced"]))
