@@ -38,17 +38,21 @@ from codestral_ls.bench.recovery_corpus import (  # noqa: E402
 )
 from codestral_ls.bench.recovery_run import (  # noqa: E402
     Result,
+    cost_line,
     failure_table,
     grouped,
     matrix_table,
     percent,
+    render,
     run_case,
     sample_cases,
+    summary_table,
+    variant_table,
 )
 from codestral_ls.config import Settings  # noqa: E402
 
 SEED = 9
-CASES = 60  # per source and failure type (clean: CLEAN_FACTOR times as many)
+CASES = 100  # per source and failure type (clean: CLEAN_FACTOR times as many)
 QUICK_CASES = 12
 CLEAN_FACTOR = 3
 CLEAN_TARGET = 99.5  # % of clean continuations that must pass unchanged
@@ -85,6 +89,7 @@ def record(source_name: str, result: Result) -> dict[str, object]:
         "worse": result.worse,
         "better": result.better,
         "error": result.error,
+        "cost_us": round(result.cost_us, 1),
     }
 
 
@@ -96,10 +101,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk", type=int, default=4, help="characters per stream chunk")
     parser.add_argument("--corpus", type=Path, help="a directory of files instead of the default sources")
     parser.add_argument("--json", type=Path, help="save the settings, tables and every case here")
+    parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
+    parser.add_argument("--prefix-chars", type=int, help="prefix budget (default: the maxPrefixChars setting's)")
     parser.add_argument("--show", choices=[*FAILURES, "all"], help="print the cases not recovered of this failure")
     args = parser.parse_args(argv)
     count = args.cases or (QUICK_CASES if args.quick else CASES)
-    settings = Settings()
+    settings = Settings() if args.prefix_chars is None else Settings(max_prefix_chars=args.prefix_chars)
     started = time.perf_counter()
 
     sources = directory_sources(args.corpus) if args.corpus else default_sources(ROOT)
@@ -120,12 +127,14 @@ def main(argv: list[str] | None = None) -> int:
                 results.append((source.name, run_case(case, settings, args.chunk)))
 
     only = [result for _, result in results]
-    print("per failure type (recovered = exact or balanced prefix; raw rec. = the raw output, unfiltered):")
-    print("\n".join(failure_table(only)), "\n")
+    print("per failure type (recovered = exact or balanced prefix; raw recovered: the raw output, unfiltered):")
+    print(render(failure_table(only), args.markdown), "\n")
     names = [source.name for source, files in loaded if files]
     tallies = grouped(results)
     print("recovered/cases (worse than raw) per failure type and source; clean: unchanged/cases:")
-    print("\n".join(matrix_table(tallies, names)), "\n")
+    print(render(matrix_table(tallies, names), args.markdown), "\n")
+    print("per failure type and form (site kind, or the failure's variant); clean: unchanged:")
+    print(render(variant_table(only), args.markdown), "\n")
     clean = [result for result in only if result.case.failure == "clean"]
     unchanged = sum(result.filtered.outcome.value == "exact" for result in clean)
     verdict = "ok" if clean and 100 * unchanged / len(clean) >= CLEAN_TARGET else "BELOW TARGET"
@@ -133,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
         f"clean continuations passed unchanged: {unchanged}/{len(clean)} = {percent(unchanged, len(clean))} "
         f"(target >= {CLEAN_TARGET}%: {verdict})"
     )
+    print(cost_line(only), f"(prefix budget {settings.max_prefix_chars} chars)")
+    label = f"{time.strftime('%Y-%m-%d')} {commit()}"
+    print("summary (a row for the history in benchmarks/README.md):")
+    print(render(summary_table(only, label), args.markdown))
     print(f"{len(only)} cases in {time.perf_counter() - started:.1f} s")
 
     if args.show:

@@ -2,6 +2,7 @@
 
 CodestralError
 ├── SettingsError           a setting has a bad value (the rest still apply)
+├── CommandLineError        the command line (or a file it names) is unusable: one line, exit 2
 ├── RequestRejected         we refused to ask the model (excluded file, bad position, too big, binary)
 └── BackendError            asking the model failed; `kind` says how the user should hear of it
     ├── AuthError           401/403: wrong key, or a key for the other Mistral host
@@ -30,6 +31,11 @@ class SettingsError(CodestralError):
     def __init__(self, key: str, message: str) -> None:
         super().__init__(f"codestral.{key}: {message}")
         self.key = key
+
+
+class CommandLineError(CodestralError):
+    """An argument, or a file or port named on the command line, cannot be used. The CLI prints
+    the message on one line (no traceback) and exits with status 2."""
 
 
 class RequestRejected(CodestralError):

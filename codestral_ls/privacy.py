@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
-from .config import DEFAULT_EXCLUDE
+from .config import DEFAULT_EXCLUDE, endpoint_problem
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -90,6 +90,10 @@ def refusal(settings: Settings, document: Document) -> str | None:
     """Why `document` gets no completions at all (said to the user), or None when it may."""
     if not settings.enable:
         return "completions are disabled"
+    endpoint_unusable = endpoint_problem(settings.endpoint) if settings.endpoint is not None else None
+    if endpoint_unusable is not None:
+        # Never fall back to the default host: the code would go where the user did not choose.
+        return f"the endpoint setting {endpoint_unusable}; nothing is sent until it is fixed"
     if not settings.language_enabled(document.language_id):
         return f"completions are disabled for {document.language_id or 'this language'}"
     if document.withheld is not None:

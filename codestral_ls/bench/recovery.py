@@ -1,10 +1,11 @@
 """Pure: true continuations cut out of real files, and the typical model failures built from them.
 
 A **site** is a place in a file where a middle `M` is cut out: the document keeps the lines
-around it and the cursor sits where `M` was. Three kinds:
+around it and the cursor sits where `M` was. Four kinds:
 
-- `line`: the cursor inside a line's code, `M` its rest; in half of the sites the closers an
-  editor auto-inserts (the brackets open on the line so far) stay right of the cursor;
+- `line`: the cursor inside a line's code, `M` its rest;
+- `line+closers`: the same, with the closers an editor auto-inserts (for the brackets open on the
+  line so far, and a `;` or `,` after them) right of the cursor, `M` the rest of the line before;
 - `block`: the cursor inside (or at the end of) a line that opens a block, `M` the rest of that
   line, the block's body and its closer line (`}`, `end`, `fi`, ...; none in Python);
 - `statements`: the cursor at the indentation of a line inside a block, `M` the lines from there
@@ -49,7 +50,7 @@ class Site:
 
     path: str
     language_id: str
-    kind: str  # line, block, statements
+    kind: str  # line, line+closers, block, statements
     lines: tuple[str, ...]  # the document, the middle cut out
     row: int
     column: int
@@ -75,8 +76,16 @@ class Case:
     raw: str
 
 
-def indent_of(line: str) -> int:
+def lead_chars(line: str) -> int:
+    """Characters of indentation (where the code of the line starts)."""
     return len(line) - len(line.lstrip())
+
+
+def indent_of(line: str) -> int:
+    """Indentation width, tabs to the next multiple of 8 (files mixing tabs and spaces compare
+    right)."""
+    lead = line[: lead_chars(line)]
+    return len(lead.expandtabs(8)) if "\t" in lead else len(lead)
 
 
 def is_closer_line(stripped: str) -> bool:
@@ -114,9 +123,10 @@ def line_site(
     path: str, language_id: str, lines: list[str], row: int, rng: random.Random, keep_closers: bool
 ) -> Site | None:
     """The cursor inside line `row`'s code; with `keep_closers`, the auto-inserted closers stay
-    right of the cursor (None when the line's rest does not end with them)."""
+    right of the cursor, with the `;` or `,` after them (None when the line's rest does not end
+    with them)."""
     line = lines[row]
-    lead = indent_of(line)
+    lead = lead_chars(line)
     if len(line) - lead < 4:
         return None
     column = rng.randint(lead + 1, len(line) - 1)
@@ -126,10 +136,15 @@ def line_site(
     if not keep_closers:
         return _cut(path, language_id, "line", lines, row, column, row + 1)
     closers = auto_closers(line[:column], language_id)
-    if not closers or not rest.endswith(closers) or not rest[: -len(closers)].strip():
+    # The user may have typed the statement's end after the closers already (`f(█);`).
+    ending = rest[len(rest.rstrip(";,")) :]
+    if not closers or not rest.endswith(closers + ending):
         return None
-    document = [*lines[:row], line[:column] + closers, *lines[row + 1 :]]
-    return Site(path, language_id, "line", tuple(document), row, column, rest[: -len(closers)], tuple(lines[row + 1 :]))
+    middle = rest[: len(rest) - len(closers + ending)]
+    if not middle.strip():
+        return None
+    document = [*lines[:row], line[:column] + closers + ending, *lines[row + 1 :]]
+    return Site(path, language_id, "line+closers", tuple(document), row, column, middle, tuple(lines[row + 1 :]))
 
 
 def block_end(lines: list[str], row: int, language_id: str) -> int | None:
@@ -161,7 +176,7 @@ def block_site(
     end = block_end(lines, row, language_id)
     if end is None:
         return None
-    lead = indent_of(line)
+    lead = lead_chars(line)
     if len(line) - lead < 2:
         return None
     column = rng.randint(lead + 1, len(line) - (1 if inside_opener else 0))
@@ -184,7 +199,7 @@ def statements_site(path: str, language_id: str, lines: list[str], row: int) -> 
         end -= 1
     if end - row > MAX_MIDDLE_LINES:
         return None
-    return _cut(path, language_id, "statements", lines, row, base, end)
+    return _cut(path, language_id, "statements", lines, row, lead_chars(line), end)
 
 
 # -- failures ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ the filter says it is complete, and `finish()` gives the suggestion.
 from __future__ import annotations
 
 import random
+import time
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -24,7 +25,7 @@ from .recovery_corpus import Source, SourceFile
 from .recovery_judge import Judgement, Outcome, judge
 
 CHARS_PER_TOKEN = 4  # a rough average for code, to turn the token budget into characters
-ATTEMPTS_PER_CASE = 300  # random tries for a site where a failure applies, before giving up
+ATTEMPTS_PER_CASE = 2000  # random tries for a site of a kind where the failure applies, before giving up
 
 
 @attrs.frozen
@@ -35,6 +36,7 @@ class Result:
     text: str | None  # the suggestion's text (None: nothing shown)
     replace_chars: int
     error: str = ""  # the filter raised (counted, and judged as nothing shown)
+    cost_us: float = 0.0  # CPU time of plan + filter chain
 
     @property
     def worse(self) -> bool:
@@ -45,49 +47,66 @@ class Result:
         return self.filtered.rank < self.raw.rank
 
 
-def pick_site(failure: str, source: Source, file: SourceFile, row: int, rng: random.Random) -> Site | None:
-    """A site of a kind `failure` can be built on, at line `row` (None when none fits there)."""
+# The site kinds each failure is built on, in equal shares ("line+closers": a line site with the
+# auto-inserted closers right of the cursor; "opener": a block site, cursor inside the opener).
+KINDS = {
+    "clean": ("line", "line+closers", "block", "statements"),
+    "run-on": ("line", "block", "statements"),
+    "dup-closers": ("line+closers", "block", "statements"),
+    "missing-closer": ("line", "block", "statements"),
+    "repetition": ("line", "statements"),
+    "truncated": ("opener",),
+}
+
+
+def pick_site(kind: str, source: Source, file: SourceFile, row: int, rng: random.Random) -> Site | None:
+    """A site of `kind` at line `row` (None when none fits there)."""
     path, language_id, lines = file.path, source.language_id, file.lines
-    if failure == "truncated":
-        return block_site(path, language_id, lines, row, rng, inside_opener=True)
-    kinds = {
-        "clean": ("line", "closers", "block", "statements"),
-        "run-on": ("line", "block", "statements"),
-        "dup-closers": ("closers", "block", "statements"),
-        "missing-closer": ("line", "block", "statements"),
-        "repetition": ("line", "statements"),
-    }[failure]
-    kind = rng.choice(kinds)
-    if kind in ("line", "closers"):
-        return line_site(path, language_id, lines, row, rng, keep_closers=kind == "closers")
-    if kind == "block":
-        return block_site(path, language_id, lines, row, rng, inside_opener=rng.random() < 0.5)
+    if kind in ("line", "line+closers"):
+        return line_site(path, language_id, lines, row, rng, keep_closers=kind == "line+closers")
+    if kind in ("block", "opener"):
+        return block_site(path, language_id, lines, row, rng, inside_opener=kind == "opener" or rng.random() < 0.5)
     return statements_site(path, language_id, lines, row)
 
 
 def sample_cases(source: Source, files: list[SourceFile], failure: str, count: int, seed: int) -> list[Case]:
-    """`count` cases of `failure` from `files` (fewer when the files hold too few sites); the
-    same seed gives the same cases."""
+    """`count` cases of `failure` from `files`, the site kinds taking turns (fewer when the files
+    hold too few sites of a kind); the same seed gives the same cases."""
     rng = random.Random(f"{seed}:{source.name}:{failure}")
     cases: list[Case] = []
     seen: set[tuple[str, int, int]] = set()
-    if not files:
-        return cases
-    for _ in range(count * ATTEMPTS_PER_CASE):
-        if len(cases) >= count:
-            break
+    kinds = list(KINDS[failure]) if files else []
+    while len(cases) < count and kinds:
+        kind = kinds[len(cases) % len(kinds)]
+        case = _find_case(kind, failure, source, files, seen, rng)
+        if case is None:
+            kinds.remove(kind)  # this corpus has no (more) sites of this kind
+        else:
+            seen.add((case.site.path, case.site.row, case.site.column))
+            cases.append(case)
+    return cases
+
+
+def _find_case(
+    kind: str,
+    failure: str,
+    source: Source,
+    files: list[SourceFile],
+    seen: set[tuple[str, int, int]],
+    rng: random.Random,
+) -> Case | None:
+    for _ in range(ATTEMPTS_PER_CASE):
         file = rng.choice(files)
         row = rng.randrange(len(file.lines))
         if not file.lines[row].strip():
             continue
-        site = pick_site(failure, source, file, row, rng)
+        site = pick_site(kind, source, file, row, rng)
         if site is None or (site.path, site.row, site.column) in seen:
             continue
         case = inject(site, failure, rng)
         if case is not None:
-            seen.add((site.path, site.row, site.column))
-            cases.append(case)
-    return cases
+            return case
+    return None
 
 
 def chunks(text: str, size: int) -> list[str]:
@@ -107,15 +126,20 @@ def run_case(case: Case, settings: Settings, chunk_chars: int) -> Result:
         uri=f"file://{site.path}",
     )
     text: str | None
-    replace_chars, error = 0, ""
+    replace_chars, error, cost_ns = 0, "", 0
     try:
+        started = time.thread_time_ns()
         plan = plan_completion(ctx, settings.multiline, settings.max_tokens)
-        streamed = apply_stop(case.raw, plan.stop)[: plan.max_tokens * CHARS_PER_TOKEN]
+        cost_ns = time.thread_time_ns() - started
+        # What the API returns for this plan (stop sequences, token budget), as the stream cuts it.
+        pieces = chunks(apply_stop(case.raw, plan.stop)[: plan.max_tokens * CHARS_PER_TOKEN], chunk_chars)
+        started = time.thread_time_ns()
         chain = SuggestionFilter(ctx, plan)
-        for piece in chunks(streamed, chunk_chars):
+        for piece in pieces:
             if chain.feed(piece):
                 break
         suggestion = chain.finish()
+        cost_ns += time.thread_time_ns() - started
         text = None if suggestion is None else suggestion.text
         replace_chars = 0 if suggestion is None else suggestion.replace_chars
     except Exception as exc:  # a filter bug is a result to count, not a reason to stop
@@ -128,6 +152,19 @@ def run_case(case: Case, settings: Settings, chunk_chars: int) -> Result:
         text=text,
         replace_chars=replace_chars,
         error=error,
+        cost_us=cost_ns / 1000,
+    )
+
+
+def cost_line(results: list[Result]) -> str:
+    """The chain's CPU time per suggestion (plan + filter + every chunk + finish)."""
+    costs = sorted(result.cost_us for result in results if not result.error)
+    if not costs:
+        return "chain cost: no suggestion"
+    p99 = costs[min(len(costs) - 1, int(0.99 * len(costs)))]
+    return (
+        f"chain cost per suggestion (plan + filter + every chunk + finish, thread CPU time, {len(costs)} cases): "
+        f"p50 {costs[len(costs) // 2]:.0f} µs, p99 {p99:.0f} µs, max {costs[-1]:.0f} µs"
     )
 
 
@@ -181,27 +218,43 @@ def percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
 
-def failure_table(results: Iterable[Result]) -> list[str]:
-    """Per failure type, over all languages."""
+Table = tuple[list[str], list[list[str]]]  # header, rows
+
+
+def render(table: Table, markdown: bool = False) -> str:
+    """Aligned text (first column left, the others right), or a Markdown table."""
+    header, rows = table
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---", *["---:"] * (len(header) - 1)]) + "|"]
+        return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+    widths = [max(len(row[index]) for row in [header, *rows]) for index in range(len(header))]
+    return "\n".join(
+        " ".join(cell.ljust(widths[0]) if index == 0 else cell.rjust(widths[index]) for index, cell in enumerate(row))
+        for row in [header, *rows]
+    )
+
+
+def failure_table(results: Iterable[Result]) -> Table:
+    """Per failure type, over all sources."""
     tallies: dict[str, Tally] = {failure: Tally() for failure in FAILURES}
     for result in results:
         tallies[result.case.failure].add(result)
-    header = (
-        f"{'failure':<15} {'cases':>5} {'recovered':>10} {'raw rec.':>9} {'worse':>6} {'better':>6} "
-        + " ".join(f"{name:>13}" for name in COLUMNS)
-        + f" {'errors':>6}"
-    )
-    lines = [header]
-    for failure, tally in tallies.items():
-        if not tally.cases:
-            continue
-        lines.append(
-            f"{failure:<15} {tally.cases:>5} {percent(tally.recovered, tally.cases):>10} "
-            f"{percent(tally.raw_recovered, tally.cases):>9} {tally.worse:>6} {tally.better:>6} "
-            + " ".join(f"{tally.outcomes[name]:>13}" for name in COLUMNS)
-            + f" {tally.errors:>6}"
-        )
-    return lines
+    header = ["failure", "cases", "recovered", "raw recovered", "worse", "better", *COLUMNS, "errors"]
+    rows = [
+        [
+            failure,
+            str(tally.cases),
+            percent(tally.recovered, tally.cases),
+            percent(tally.raw_recovered, tally.cases),
+            str(tally.worse),
+            str(tally.better),
+            *(str(tally.outcomes[name]) for name in COLUMNS),
+            str(tally.errors),
+        ]
+        for failure, tally in tallies.items()
+        if tally.cases
+    ]
+    return header, rows
 
 
 def grouped(results: Iterable[tuple[str, Result]]) -> dict[tuple[str, str], Tally]:
@@ -212,19 +265,49 @@ def grouped(results: Iterable[tuple[str, Result]]) -> dict[tuple[str, str], Tall
     return tallies
 
 
-def matrix_table(tallies: dict[tuple[str, str], Tally], source_names: list[str]) -> list[str]:
-    """Rows: failure types; columns: sources; cells: recovered/cases and (worse than raw); for
+def matrix_table(tallies: dict[tuple[str, str], Tally], source_names: list[str]) -> Table:
+    """Rows: failure types; columns: sources; cells: recovered/cases (worse than raw); for
     clean continuations, unchanged (exact)/cases."""
-    width = max(16, *(len(name) + 1 for name in source_names))
-    lines = [f"{'failure':<15} " + " ".join(f"{name:>{width}}" for name in source_names)]
+    rows = []
     for failure in FAILURES:
-        cells = []
+        cells = [failure]
         for name in source_names:
             tally = tallies.get((failure, name))
             if tally is None:
-                cells.append(f"{'-':>{width}}")
-                continue
-            good = tally.exact if failure == "clean" else tally.recovered
-            cells.append(f"{f'{good}/{tally.cases} ({tally.worse})':>{width}}")
-        lines.append(f"{failure:<15} " + " ".join(cells))
-    return lines
+                cells.append("-")
+            else:
+                good = tally.exact if failure == "clean" else tally.recovered
+                cells.append(f"{good}/{tally.cases} ({tally.worse})")
+        rows.append(cells)
+    return ["failure", *source_names], rows
+
+
+def variant_table(results: Iterable[Result]) -> Table:
+    """Per failure type and form (the site kind, or the failure's variant), over all sources:
+    where the losses are."""
+    tallies: dict[tuple[str, str], Tally] = {}
+    for result in results:
+        case = result.case
+        form = case.site.kind if case.variant == case.site.kind else f"{case.variant} ({case.site.kind})"
+        tallies.setdefault((case.failure, form), Tally()).add(result)
+    rows = []
+    for failure in FAILURES:
+        for (name, form), tally in sorted(tallies.items()):
+            if name == failure:
+                good = tally.exact if failure == "clean" else tally.recovered
+                rows.append([failure, form, str(tally.cases), percent(good, tally.cases), str(tally.worse)])
+    return ["failure", "form", "cases", "recovered", "worse"], rows
+
+
+def summary_table(results: Iterable[Result], label: str) -> Table:
+    """One row for the history in benchmarks/README.md: clean unchanged, then recovered (worse
+    than raw) per failure type."""
+    tallies: dict[str, Tally] = {failure: Tally() for failure in FAILURES}
+    for result in results:
+        tallies[result.case.failure].add(result)
+    clean = tallies["clean"]
+    cells = [label, f"{percent(clean.exact, clean.cases)} ({clean.worse})"]
+    for failure in FAILURES[1:]:
+        tally = tallies[failure]
+        cells.append(f"{percent(tally.recovered, tally.cases)} ({tally.worse})" if tally.cases else "-")
+    return ["run", "clean unchanged (worse)", *(f"{failure} recovered (worse)" for failure in FAILURES[1:])], [cells]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 
 from codestral_ls.bench.recovery import (
@@ -25,7 +26,7 @@ from codestral_ls.bench.recovery import (
 )
 from codestral_ls.bench.recovery_corpus import Source, directory_sources, load
 from codestral_ls.bench.recovery_judge import Balance, Outcome, balance, judge, whole_lines_missing
-from codestral_ls.bench.recovery_run import sample_cases
+from codestral_ls.bench.recovery_run import KINDS, Result, render, sample_cases, summary_table
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).parent / "recovery_corpus"
@@ -228,14 +229,23 @@ def test_block_missing_closer_drops_the_closer_line_and_truncated_keeps_the_open
 
 
 def test_line_site_keeps_the_auto_inserted_closers_right_of_the_cursor() -> None:
-    lines = ["x = 1", "print(len(items))", "y = 2"]
+    lines = ["x = 1", "print(len(items));", "y = 2"]
     for seed in range(20):
         found = line_site("f.py", "python", lines, 1, random.Random(seed), keep_closers=True)
         if found is None:
             continue
         assert found.lines[1] == found.line_prefix + found.line_rest
         assert found.line_prefix + found.middle + found.line_rest == lines[1]
-        assert found.line_rest in (")", "))")
+        assert found.line_rest in (")", "))", ");", "));")
+        assert found.kind == "line+closers"
+
+
+def test_indentation_with_tabs_compares_by_width() -> None:
+    # A shell `case` indented with spaces, its arms' bodies with tabs (as in /usr/bin scripts).
+    lines = ["f() {", "    case $1 in", "    -v)", "\tVERBOSE=1", "\t;;", "    esac", "    shift", "}"]
+    found = statements_site("f.sh", "shellscript", lines, 3)
+    assert found is not None
+    assert (found.line_prefix, found.middle) == ("\t", "VERBOSE=1\n\t;;")
 
 
 def test_statements_site_runs_to_the_end_of_the_enclosing_block() -> None:
@@ -301,6 +311,40 @@ def test_sampling_is_reproducible_and_the_raw_outputs_are_what_each_failure_says
                     assert raw.outcome is Outcome.WRONG  # something to delete
 
 
+def test_site_kinds_take_turns() -> None:
+    source, files = next((source, files) for source, files in corpus() if source.language_id == "c")
+    cases = sample_cases(source, files, "clean", 8, seed=9)
+    kinds = [case.site.kind for case in cases]
+    assert kinds == [*KINDS["clean"], *KINDS["clean"]]
+
+
+def test_render_aligns_text_and_writes_markdown() -> None:
+    table = (["failure", "cases"], [["clean", "12"], ["run-on", "3"]])
+    assert render(table) == "failure cases\nclean      12\nrun-on      3"
+    assert render(table, markdown=True) == "| failure | cases |\n|---|---:|\n| clean | 12 |\n| run-on | 3 |"
+
+
+def test_summary_row_gives_clean_unchanged_and_recovered_with_worse_counts() -> None:
+    middle = "f(a)"
+    the_site = site(middle, "x = ")
+
+    def result(failure: str, text: str | None, raw: str) -> Result:
+        case = inject(the_site, "clean", random.Random(0))
+        assert case is not None
+        case = attrs.evolve(case, failure=failure, raw=raw)
+        return Result(case, judge(text, 0, middle, "", "python"), judge(raw, 0, middle, "", "python"), text, 0)
+
+    results = [
+        result("clean", middle, middle),
+        result("clean", "f(", middle),  # cut short: not unchanged, and worse than the raw output
+        result("run-on", middle, middle + "\ny = 1"),
+        result("missing-closer", "f(a", "f(a"),
+    ]
+    header, rows = summary_table(results, "label")
+    assert header[:3] == ["run", "clean unchanged (worse)", "run-on recovered (worse)"]
+    assert rows == [["label", "50.0% (1)", "100.0% (0)", "-", "0.0% (0)", "-", "-"]]
+
+
 def test_cli_quick_run_on_the_fixture_corpus(tmp_path: Path) -> None:
     out = tmp_path / "recovery.json"
     completed = subprocess.run(
@@ -308,6 +352,7 @@ def test_cli_quick_run_on_the_fixture_corpus(tmp_path: Path) -> None:
             sys.executable,
             str(ROOT / "benchmarks" / "recovery.py"),
             "--quick",
+            "--markdown",
             "--corpus",
             str(CORPUS),
             "--json",
@@ -320,8 +365,9 @@ def test_cli_quick_run_on_the_fixture_corpus(tmp_path: Path) -> None:
     )
     printed = completed.stdout
     assert "per failure type" in printed and "clean continuations passed unchanged" in printed
+    assert "chain cost per suggestion" in printed and "| run | clean unchanged (worse) |" in printed
     for failure in ("clean", "run-on", "dup-closers", "missing-closer", "repetition", "truncated"):
-        assert f"\n{failure} " in printed
+        assert f"\n| {failure} |" in printed
     saved = json.loads(out.read_text(encoding="utf-8"))
     cases = saved["cases"]
     assert {case["failure"] for case in cases} == set(FAILURES)
@@ -329,4 +375,5 @@ def test_cli_quick_run_on_the_fixture_corpus(tmp_path: Path) -> None:
     assert saved["clean_unchanged"][1] == sum(case["failure"] == "clean" for case in cases) > 0
     for case in cases:
         assert case["outcome"] in ("exact", "prefix", "gaps", "nothing", "wrong")
+        assert case["cost_us"] >= 0 and case["error"] == ""
         assert case["recovered"] == (case["outcome"] == "exact" or (case["outcome"] == "prefix" and case["balanced"]))

@@ -46,6 +46,9 @@ EXTENSIONS = {
     "markdown": "md",
     "html": "html",
     "css": "css",
+    "toml": "toml",
+    "lua": "lua",
+    "shellscript": "sh",
 }
 
 

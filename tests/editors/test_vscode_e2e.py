@@ -279,6 +279,7 @@ def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, vsix: Path
     # The key came from SecretStorage, and the message says so (the server only knows "apiKey").
     assert "SecretStorage" in steps["error after 401"]["label"], diagnostics
     assert "Codestral: Set API Key" in steps["error after 401"]["label"], diagnostics
+    assert "SecretStorage" in (steps["error after 401"]["notification"] or ""), diagnostics
     # The command palette offers "Codestral: Trigger Suggestion", and it asks at once.
     assert COMPLETION in steps["trigger from the palette"]["ghost"], diagnostics
     # Disabling shows without a keystroke (run.mjs types nothing between the two).
@@ -327,13 +328,20 @@ def test_the_vsix_sets_up_its_bundled_server_on_first_run(
     tmp_path: Path, vsix: Path, wheelhouse: Path, path_without_server: str, fake_codestral: FakeMistral
 ) -> None:
     # No serverPath, no project venv, no codestral-ls on PATH: only a Python 3.11+ named python3.
+    # First codestral.interpreter names no Python: the extension says so; its pop-up clears it.
+    missing_python = tmp_path / "nowhere" / "python3"
     report, diagnostics = _session(
         tmp_path,
         vsix,
-        settings={"codestral.endpoint": fake_codestral.base_url, "codestral.trace.server": "verbose"},
+        settings={
+            "codestral.endpoint": fake_codestral.base_url,
+            "codestral.trace.server": "verbose",
+            "codestral.interpreter": str(missing_python),
+        },
         files={"add.py": ""},
         driver_config={
             "scenario": "bundled",
+            "pythonFix": "",  # empty: back to searching PATH
             "fileName": "add.py",
             "typed": "def add(a, b):",
             "expectGhost": COMPLETION,
@@ -349,6 +357,14 @@ def test_the_vsix_sets_up_its_bundled_server_on_first_run(
     )
     assert report["ok"], diagnostics
     steps = {step["name"]: step for step in report["steps"]}
+    # No fit Python: said in the status bar and a notification, with what was tried and the fixes.
+    missing = steps["status missing python"]["label"]
+    assert missing.startswith("Codestral: missing - The extension sets up its bundled codestral-ls"), missing
+    assert f"{missing_python} not found" in missing and "Python 3.11" in missing, missing
+    notification = steps["set python from the pop-up"]["notification"]
+    assert "codestral.interpreter" in notification and "codestral.serverPath" in notification, notification
+    machine = json.loads((tmp_path / "data" / "Machine" / "settings.json").read_text())
+    assert "codestral.interpreter" not in machine, machine  # the pop-up cleared it
     assert COMPLETION in steps["ghost text"]["ghost"], diagnostics
     # The ghost text came from the venv the extension made in its global storage.
     (ready,) = (tmp_path / "data").rglob(".codestral-ready")

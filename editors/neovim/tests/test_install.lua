@@ -15,6 +15,33 @@ local health = H.lua([[vim.cmd('checkhealth codestral'); local l = vim.api.nvim_
 H.truthy(table.concat(health, '\n'):find(':CodestralInstall', 1, true), 'checkhealth should suggest :CodestralInstall:\n'
   .. table.concat(health, '\n'))
 
+-- The probe's verdicts, as a table.
+local verdicts = H.lua([[
+  local judge = require('codestral.install').judge_probe
+  local out = {}
+  for _, case in ipairs(...) do
+    out[#out + 1] = judge(case) or vim.NIL
+  end
+  return out
+]], {
+  { code = 0, stdout = '/usr/bin/python3.12\n3.12.1\nvenv-ok\n', stderr = '' },
+  { code = 0, stdout = '/usr/bin/python3\n3.10.12\nvenv-ok\n', stderr = '' },
+  { code = 0, stdout = '/usr/bin/python3\n3.11.2\nvenv-missing: No module named ensurepip\n', stderr = '' },
+  { code = 127, stdout = '', stderr = 'pyenv: python3.13: command not found\n' },
+})
+H.eq({ vim.NIL, 'is Python 3.10.12; 3.11 or newer is needed',
+  'is Python 3.11.2 but cannot create a venv (on Debian/Ubuntu: apt install python3-venv)',
+  'did not run (exit 127: pyenv: python3.13: command not found)' }, verdicts, 'judge_probe verdicts')
+
+-- A Python that is not there: a clear error that says what to do, and nothing installed.
+H.lua('vim.cmd("CodestralInstall /nowhere/python3")')
+local failed = H.lua('local i = require("codestral.install"); return { state = i.state, message = i.message }')
+H.eq('failed', failed.state, 'install with a missing Python')
+for _, expected in ipairs({ 'needs Python 3.11+', '/nowhere/python3 not found', ':CodestralInstall /path/to/python3' }) do
+  H.truthy(failed.message:find(expected, 1, true), ('the failure should say %q: %s'):format(expected, failed.message))
+end
+H.eq(0, H.lua('return vim.fn.isdirectory(require("codestral.install").venv_dir())'), 'no venv after the failure')
+
 -- A Python file open before the install: no server can start for it yet.
 H.lua([[vim.cmd.edit(vim.fn.tempname() .. '.py')]])
 

@@ -5,10 +5,12 @@
 //   node run.mjs <config.json>
 //   config: {url, playwrightCore, chromium, profileDir, artifactsDir, scenario, fileName,
 //            readyTimeoutMs?, and for "story"/"bundled": typed, expectGhost; for "story": wrongKey,
-//            disabledFile; for "missing": serverPathFix}
+//            disabledFile; for "missing": serverPathFix; for "bundled": pythonFix?}
 //   scenario "story": ready -> ghost text -> Tab -> save -> "Trigger Suggestion" from the palette
 //     -> wrong key -> error -> disabled file -> "Disable Completions" shows at once -> re-enable;
-//   scenario "bundled": ready (after the extension set up its bundled server) -> ghost text;
+//   scenario "bundled": with `pythonFix`, first no fit Python: status "missing" and a notification
+//     -> its "Set Python Path" button -> pythonFix typed in; then ready (after the extension set
+//     up its bundled server) -> ghost text;
 //   scenario "missing": the server cannot be found -> status "missing" and a notification ->
 //     its "Set Server Path" button -> the path typed in -> the server starts.
 //
@@ -149,6 +151,21 @@ async function main() {
       return;
     }
 
+    if (config.scenario === 'bundled' && config.pythonFix !== undefined) {
+      await step('status missing python', async () => ({ label: await waitForStatus('Codestral: missing', 30000) }));
+      await step('set python from the pop-up', async () => {
+        const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Python' }).first();
+        await toast.waitFor({ timeout: 10000 });
+        const notification = (await toast.innerText()).replace(/\s+/g, ' ');
+        await toast.getByRole('button', { name: 'Set Python Path' }).click();
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ state: 'visible', timeout: 10000 });
+        await input.fill(config.pythonFix);
+        await page.keyboard.press('Enter');
+        return { notification };
+      });
+    }
+
     // The readiness signal: the server's first `ready`. Typing before it is lost (spec pitfall).
     await step('status ready', async () => ({ label: await waitForStatus('Codestral: ready', config.readyTimeoutMs ?? 60000) }));
 
@@ -220,7 +237,12 @@ async function main() {
         await page.keyboard.type(line, { delay: 30 });
         await page.keyboard.press('Enter');
         const label = await waitForStatus('Codestral: error', 7000).catch(() => null);
-        if (label) return { label, attempts: attempt + 1 };
+        if (label) {
+          // The server's pop-up about it (told once).
+          const toast = page.locator('.notifications-toasts .notification-toast', { hasText: '401' }).first();
+          const notification = await toast.waitFor({ timeout: 5000 }).then(() => toast.innerText(), () => null);
+          return { label, attempts: attempt + 1, notification: notification && notification.replace(/\s+/g, ' ') };
+        }
         await page.keyboard.press('Escape');
         await page.keyboard.press('Enter');
       }

@@ -56,6 +56,14 @@ function lastLines(text: string, count = 6): string {
   return text.trim().split(/\r?\n/).slice(-count).join('\n');
 }
 
+/** The bundled server's command if its venv is ready (no install needed), else undefined. */
+export function readyBundledServer(extensionDir: string, storageDir: string, platform: NodeJS.Platform): ServerCommand | undefined {
+  const wheel = bundledWheel(extensionDir);
+  if (wheel === undefined) return undefined;
+  const venvDir = venvDirFor(storageDir, fs.readFileSync(wheel));
+  return fs.existsSync(path.join(venvDir, READY_MARKER)) ? command(venvDir, platform) : undefined;
+}
+
 /**
  * The bundled server's command, installing it first if needed. The install goes to a temporary
  * folder renamed into place when complete, so a crash or a second window never leaves a

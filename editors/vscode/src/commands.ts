@@ -43,7 +43,8 @@ async function setPathSetting(key: 'serverPath' | 'interpreter', title: string, 
   });
   if (value === undefined) return;
   try {
-    await config.update(key, value.trim() || null, vscode.ConfigurationTarget.Global);
+    // Empty removes the setting (back to searching), rather than writing a null into settings.json.
+    await config.update(key, value.trim() || undefined, vscode.ConfigurationTarget.Global);
   } catch (err) {
     void vscode.window.showErrorMessage(`Codestral: could not save codestral.${key}: ${err instanceof Error ? err.message : String(err)}`);
   }

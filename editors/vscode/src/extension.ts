@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { type LanguageClient, MessageType, ShowMessageNotification, State } from 'vscode-languageclient/node';
 import { ApiKeyStore } from './apiKey';
-import { ensureBundledServer } from './bundledServer';
+import { ensureBundledServer, readyBundledServer } from './bundledServer';
 import { createClient, pushSettings } from './client';
 import { registerCommands } from './commands';
 import { nameKeySource } from './keySource';
@@ -18,6 +18,8 @@ export class Extension implements vscode.Disposable {
   private readonly keys: string[];
   /** Whether the last settings sent carried the key from SecretStorage (names it in a 401). */
   private storedKeySent = false;
+  /** Counts starts and stops, so that a superseded start gives up. */
+  private generation = 0;
   readonly output = vscode.window.createOutputChannel('Codestral', { log: true });
   readonly status = new StatusBar('codestral.showMenu');
   readonly apiKey: ApiKeyStore;
@@ -48,6 +50,8 @@ export class Extension implements vscode.Disposable {
     });
     if (found.ok || found.reason === 'bad-setting') return found;
     this.output.info(`${found.help} Using the server bundled with the extension.`);
+    const ready = readyBundledServer(this.context.extensionPath, this.context.globalStorageUri.fsPath, process.platform);
+    if (ready) return { ok: true, server: ready };
     this.status.set('starting', 'Setting up the bundled server…');
     const bundled = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Codestral: setting up the bundled language server (first run: pip install)…' },
@@ -80,7 +84,10 @@ export class Extension implements vscode.Disposable {
   }
 
   async start(): Promise<void> {
+    // A restart while this start awaits (an install, the key) supersedes it: one client only.
+    const generation = ++this.generation;
     const found = await this.discover();
+    if (generation !== this.generation) return;
     if (!found.ok) {
       this.reportMissing(found.help, found.noPython === true);
       return;
@@ -91,7 +98,9 @@ export class Extension implements vscode.Disposable {
   private async startClient(server: ServerCommand): Promise<void> {
     this.output.info(`Starting ${[server.command, ...server.args].join(' ')} (from ${server.source})`);
     this.status.set('starting');
+    const generation = this.generation;
     const initialSettings = await this.settings();
+    if (generation !== this.generation) return;
     this.output.info(`Settings: ${Object.keys(initialSettings).length} keys${'apiKey' in initialSettings ? ', with the stored API key' : ''}`);
     const client = createClient(server, this.output, {
       settings: () => this.settings(),
@@ -125,6 +134,7 @@ export class Extension implements vscode.Disposable {
   }
 
   async stop(): Promise<void> {
+    this.generation++;
     const client = this.client;
     this.client = undefined;
     if (client) await client.dispose().catch((err: unknown) => this.output.warn(`stopping: ${String(err)}`));

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { type BundleInput, READY_MARKER, ensureBundledServer, venvDirFor } from '../src/bundledServer';
+import { type BundleInput, READY_MARKER, ensureBundledServer, readyBundledServer, venvDirFor } from '../src/bundledServer';
 import type { RunResult, Runner } from '../src/pythonFinder';
 
 const PYTHON = '/usr/bin/python3.12';
@@ -40,6 +40,7 @@ function fixture(options: { wheel?: boolean; pipExit?: number; python?: boolean 
 
 test('first use: venv from a found Python, pip installs the bundled wheel, then it is reused', async () => {
   const { input, calls, venvDir } = fixture();
+  assert.equal(readyBundledServer(input.extensionDir, input.storageDir, 'linux'), undefined);
   const first = await ensureBundledServer(input);
   assert.deepEqual(first, {
     ok: true,
@@ -60,6 +61,7 @@ test('first use: venv from a found Python, pip installs the bundled wheel, then 
   const second = await ensureBundledServer(input);
   assert.equal(second.ok && second.installed, false);
   assert.deepEqual(calls, [], 'a ready venv is used without running anything');
+  assert.deepEqual(readyBundledServer(input.extensionDir, input.storageDir, 'linux'), first.ok ? first.server : undefined);
 });
 
 test('another wheel (an updated extension) gets its own venv', () => {
