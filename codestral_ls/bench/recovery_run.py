@@ -170,7 +170,7 @@ def cost_line(results: list[Result]) -> str:
 
 # -- tables --------------------------------------------------------------------------------------
 
-COLUMNS = ("exact", "bal. prefix", "unbal. prefix", "gaps", "nothing", "wrong")
+COLUMNS = ("exact", "layout", "bal. prefix", "unbal. prefix", "gaps", "nothing", "wrong")
 
 
 def column(judgement: Judgement) -> str:
@@ -221,15 +221,18 @@ def percent(part: int, whole: int) -> str:
 Table = tuple[list[str], list[list[str]]]  # header, rows
 
 
-def render(table: Table, markdown: bool = False) -> str:
-    """Aligned text (first column left, the others right), or a Markdown table."""
+def render(table: Table, markdown: bool = False, left: int = 1) -> str:
+    """Aligned text (the first `left` columns to the left, the others right), or Markdown."""
     header, rows = table
     if markdown:
-        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---", *["---:"] * (len(header) - 1)]) + "|"]
+        aligns = ["---"] * left + ["---:"] * (len(header) - left)
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(aligns) + "|"]
         return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
     widths = [max(len(row[index]) for row in [header, *rows]) for index in range(len(header))]
     return "\n".join(
-        " ".join(cell.ljust(widths[0]) if index == 0 else cell.rjust(widths[index]) for index, cell in enumerate(row))
+        " ".join(
+            cell.ljust(widths[index]) if index < left else cell.rjust(widths[index]) for index, cell in enumerate(row)
+        )
         for row in [header, *rows]
     )
 
