@@ -16,7 +16,7 @@ from codestral_ls.backends.exchange import MAX_CHARS_PER_TOKEN, Route, get_json,
 from codestral_ls.backends.factory import make_backend
 from codestral_ls.backends.keys import KeyProvider
 from codestral_ls.config import Settings
-from codestral_ls.errors import AuthError, ContextWindowExceeded
+from codestral_ls.errors import AuthError, ContextWindowExceeded, ServerError
 from codestral_ls.simulator import FakeLlamaCpp, FakeMistral, FakeOllama, FakeOpenAI, LatencyProfile
 from codestral_ls.simulator.endpoint import FakeEndpoint
 from codestral_ls.simulator.mistral import ErrorReply
@@ -234,3 +234,18 @@ async def test_mistral_prompt_too_large_is_a_context_window_error(client: httpx.
         with pytest.raises(ContextWindowExceeded) as caught:
             await collect(backend, fim())
         assert caught.value.n_ctx == 32768
+
+
+# ---- 5xx that say when to come back ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("headers", "expected"), [({"Retry-After": "30"}, 30.0), ({}, None)])
+async def test_a_503_carries_its_retry_after(
+    client: httpx.AsyncClient, headers: dict[str, str], expected: float | None
+) -> None:
+    reply = ErrorReply(503, {"error": "server busy"}, headers)
+    async with FakeOllama(lambda _body: reply, latency=LatencyProfile.instant()) as fake:
+        backend = make_backend(settings_for("ollama", fake.base_url), client)
+        with pytest.raises(ServerError) as caught:
+            await collect(backend, request_for("ollama"))
+    assert caught.value.retry_after_s == expected
