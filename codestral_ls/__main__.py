@@ -8,12 +8,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .errors import CommandLineError, SettingsError
 from .log import SecretRedactor, configure_logging
 
 
@@ -54,13 +54,13 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-key-command", help="command that prints the API key")
 
 
-def settings_from_args(args: argparse.Namespace) -> tuple[Any, list[str]]:
+def settings_from_args(args: argparse.Namespace) -> tuple[Any, list[SettingsError]]:
+    """Settings from `--settings FILE` then the flags; a file that cannot be used is a CommandLineError."""
     from .config import parse_settings
 
     raw: dict[str, Any] = {}
     if getattr(args, "settings", None):
-        loaded = json.loads(Path(args.settings).read_text(encoding="utf-8"))
-        raw.update(loaded.get("codestral", loaded) if isinstance(loaded, dict) else {})
+        raw.update(load_settings_file(Path(args.settings)))
     for flag, key in (
         ("backend", "backend"),
         ("endpoint", "endpoint"),
@@ -70,28 +70,62 @@ def settings_from_args(args: argparse.Namespace) -> tuple[Any, list[str]]:
         value = getattr(args, flag, None)
         if value is not None:
             raw[key] = value
-    settings, errors = parse_settings(raw)
-    return settings, [str(error) for error in errors]
+    return parse_settings(raw)
+
+
+def load_settings_file(path: Path) -> dict[str, Any]:
+    """The settings object in a JSON file: flat camelCase keys, or under a "codestral" key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CommandLineError(f"cannot read the settings file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise CommandLineError(f"the settings file {path} is not UTF-8 text") from None
+    try:
+        loaded = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CommandLineError(
+            f"the settings file {path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    section = loaded.get("codestral", loaded) if isinstance(loaded, dict) else loaded
+    if not isinstance(section, dict):
+        raise CommandLineError(
+            f"the settings file {path} must hold a JSON object of settings, e.g. "
+            f'{{"backend": "ollama"}}; it holds {_json_kind(section)}'
+        )
+    return section
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {list: "a list", str: "a string", bool: "true/false", int: "a number", float: "a number"}
+    return "null" if value is None else kinds.get(type(value), type(value).__name__)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except CommandLineError as exc:
+        print(f"codestral-ls: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     redactor = SecretRedactor()
-    configure_logging(args.log_level if args.command is None else "WARNING", args.log_file, redactor)
+    try:
+        configure_logging(args.log_level if args.command is None else "WARNING", args.log_file, redactor)
+    except OSError as exc:
+        raise CommandLineError(f"cannot write the log file {args.log_file}: {exc.strerror or exc}") from None
     if args.command == "complete":
-        location = _parse_location(args.location)
-        if location is None:
-            print("error: expected FILE:LINE:COL (1-based) of a readable text file", file=sys.stderr)
-            return 2
-        path, text, line, column = location
-        return asyncio.run(_complete(args, redactor, path, text, line, column))
+        from .complete import run_complete
+
+        settings, problems = settings_from_args(args)
+        return asyncio.run(run_complete(args.location, settings, problems, redactor))
     if args.command == "check":
         from .check import run_check
 
         settings, problems = settings_from_args(args)
-        for problem in problems:
-            print(f"warning: {problem}", file=sys.stderr)
-        return asyncio.run(run_check(settings, sys.stdout))
+        return asyncio.run(run_check(settings, sys.stdout, settings_problems=problems))
     if args.command == "bench":
         from .bench import main as bench_main
 
@@ -102,91 +136,6 @@ def main(argv: list[str] | None = None) -> int:
     server = create_server(redactor)
     server.start_io()
     return 0
-
-
-def _parse_location(location: str) -> tuple[Path, str, int, int] | None:
-    path_text, _, column_text = location.rpartition(":")
-    path_text, _, line_text = path_text.rpartition(":")
-    try:
-        path, line, column = Path(path_text).absolute(), int(line_text), int(column_text)
-        return path, path.read_text(encoding="utf-8"), line, column
-    except (ValueError, OSError):
-        return None
-
-
-async def _complete(
-    args: argparse.Namespace, redactor: SecretRedactor, path: Path, text: str, line: int, column: int
-) -> int:
-    """One completion through the same pipeline the editor uses, printed to stdout."""
-    from .backends.factory import make_backend
-    from .backends.http import make_http_client
-    from .documents import DocumentStore
-    from .pipeline import CompletionQuery, Pipeline
-    from .status import StatusTracker
-
-    settings, problems = settings_from_args(args)
-    for problem in problems:
-        print(f"warning: {problem}", file=sys.stderr)
-    redactor.add(settings.api_key)
-    for name in ("CODESTRAL_API_KEY", "MISTRAL_API_KEY"):
-        redactor.add(os.environ.get(name))
-
-    documents = DocumentStore()
-    uri = path.as_uri()  # absolute, see _parse_location
-    documents.open(uri, _language_of(path), 1, text)
-    client = make_http_client(settings.timeout_ms)
-    pipeline = Pipeline(
-        documents,
-        settings,
-        make_backend(settings, client),
-        status=StatusTracker(lambda status: None),
-        notify_user=lambda severity, message: print(f"{severity}: {redactor.redact(message)}", file=sys.stderr),
-        encoding="utf-32",
-    )
-    try:
-        completion = await pipeline.complete(CompletionQuery(uri, line - 1, column - 1, automatic=False))
-    finally:
-        await pipeline.aclose()
-        await client.aclose()
-    if completion is None:
-        print("(no completion)", file=sys.stderr)
-        return 1
-    sys.stdout.write(completion.text + "\n")
-    return 0
-
-
-_LANGUAGES = {
-    ".py": "python",
-    ".js": "javascript",
-    ".ts": "typescript",
-    ".tsx": "typescriptreact",
-    ".jsx": "javascriptreact",
-    ".go": "go",
-    ".rs": "rust",
-    ".java": "java",
-    ".c": "c",
-    ".h": "c",
-    ".cpp": "cpp",
-    ".cc": "cpp",
-    ".hpp": "cpp",
-    ".cs": "csharp",
-    ".rb": "ruby",
-    ".php": "php",
-    ".sql": "sql",
-    ".yaml": "yaml",
-    ".yml": "yaml",
-    ".json": "json",
-    ".md": "markdown",
-    ".html": "html",
-    ".css": "css",
-    ".sh": "shellscript",
-    ".lua": "lua",
-    ".kt": "kotlin",
-}
-
-
-def _language_of(path: Path) -> str:
-    return _LANGUAGES.get(path.suffix.lower(), "plaintext")
 
 
 if __name__ == "__main__":

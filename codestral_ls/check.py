@@ -9,28 +9,31 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TextIO
 
 import attrs
 import httpx
 
-from .backends.base import FimRequest
-from .backends.factory import make_backend
 from .backends.http import make_http_client
-from .config import Settings
-from .errors import AuthError, BackendError, ModelUnavailable, TransportError
-from .probes import PROBES, SIBLING_HOSTS, Skipped, StepFailed
-
-TINY = FimRequest("def add(a, b):\n    return ", "\n\nprint(add(1, 2))\n", "", 16, 0.0, ("\n\n",))
+from .backends.urls import display_endpoint
+from .config import FIELDS_BY_KEY, Settings, endpoint_problem
+from .errors import (
+    BackendError,
+    SettingsError,
+)
+from .fixes import SETTING_FIXES
+from .probes import PROBES, SIBLING_HOSTS, Skipped, StepFailed, tiny_completion
 
 
 @attrs.define
 class Report:
-    """Prints one line per step; remembers whether any failed."""
+    """Prints one line per step; remembers whether any failed. Never prints the `hidden` strings."""
 
     out: TextIO
     failed: bool = False
+    warned: bool = False
+    hidden: list[str] = attrs.Factory(list)
 
     async def step(self, title: str, action: Callable[[], Awaitable[str]]) -> bool:
         started = time.perf_counter()
@@ -48,18 +51,34 @@ class Report:
         self._line("ok", title, note, started)
         return True
 
-    def _fail(self, title: str, problem: str, fix: str, started: float) -> bool:
+    def fail(self, title: str, problem: str, fix: str = "") -> bool:
+        """A failure found without running anything (e.g. a setting that cannot work)."""
+        return self._fail(title, problem, fix, None)
+
+    def warn(self, title: str, note: str, fix: str = "") -> None:
+        """Something that works but will hurt; does not change the exit code."""
+        self.warned = True
+        self._line("warn", title, note, None)
+        if fix:
+            self.write(f"        fix: {fix}\n")
+
+    def write(self, text: str) -> None:
+        for secret in self.hidden:
+            text = text.replace(secret, "***")
+        self.out.write(text)
+        self.out.flush()
+
+    def _fail(self, title: str, problem: str, fix: str, started: float | None) -> bool:
         self.failed = True
         self._line("FAIL", title, problem, started)
         if fix:
-            self.out.write(f"        fix: {fix}\n")
+            self.write(f"        fix: {fix}\n")
         return False
 
-    def _line(self, verdict: str, title: str, note: str, started: float) -> None:
-        elapsed_ms = (time.perf_counter() - started) * 1000.0
+    def _line(self, verdict: str, title: str, note: str, started: float | None) -> None:
         detail = f" ({note})" if note else ""
-        self.out.write(f"  {verdict:<5} {title}{detail}  [{elapsed_ms:.0f} ms]\n")
-        self.out.flush()
+        timing = "" if started is None else f"  [{(time.perf_counter() - started) * 1000.0:.0f} ms]"
+        self.write(f"  {verdict:<5} {title}{detail}{timing}\n")
 
 
 async def run_check(
@@ -69,62 +88,73 @@ async def run_check(
     *,
     client: httpx.AsyncClient | None = None,
     sibling_hosts: Mapping[str, str] = SIBLING_HOSTS,
+    settings_problems: Sequence[SettingsError] = (),
 ) -> int:
     """Check `settings` step by step, printing to `out`; 0 when completions will work, else 1."""
     env = os.environ if env is None else env
-    own_client = client is None
-    http = client if client is not None else make_http_client(settings.timeout_ms)
-    report = Report(out)
-    try:
-        out.write(
-            f"codestral-ls check: backend {settings.backend}, model {settings.model}, "
-            f"endpoint {settings.endpoint or 'default'}\n"
-        )
-        probe = PROBES[settings.backend]
-        if await probe(settings, http, env, report, sibling_hosts):
-            await report.step("one tiny completion", lambda: _tiny(settings, http, env))
-        else:
-            out.write("  skip  one tiny completion (an earlier step failed)\n")
-    finally:
-        if own_client:
-            await http.aclose()
+    report = Report(out, hidden=_secrets_of(settings))
+    report.write(
+        f"codestral-ls check: backend {settings.backend}, model {settings.model}, "
+        f"endpoint {display_endpoint(settings.endpoint) if settings.endpoint else 'default'}\n"
+    )
+    if _settings_usable(settings, settings_problems, report):
+        own_client = client is None
+        http = client if client is not None else make_http_client(settings.timeout_ms)
+        try:
+            probe = PROBES[settings.backend]
+            if await probe(settings, http, env, report, sibling_hosts):
+                await report.step("one tiny completion", lambda: tiny_completion(settings, http, env))
+            else:
+                report.write("  skip  one tiny completion (an earlier step failed)\n")
+        finally:
+            if own_client:
+                await http.aclose()
+    else:
+        report.write("  skip  the endpoint, key and model (nothing is sent while these settings are wrong)\n")
     if report.failed:
-        out.write("Completions will NOT work yet: fix the first failure above.\n")
+        report.write("Completions will NOT work yet: fix the first failure above.\n")
         return 1
-    out.write("Completions will work.\n")
+    report.write("Completions will work" + (" (see the warning above).\n" if report.warned else ".\n"))
     return 0
 
 
-async def _tiny(settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str]) -> str:
-    backend = make_backend(settings, client, env)
-    request = attrs.evolve(TINY, model=settings.model)
-    started = time.perf_counter()
-    first_ms: float | None = None
-    text = ""
-    try:
-        async for chunk in backend.stream(request):
-            if first_ms is None:
-                first_ms = (time.perf_counter() - started) * 1000.0
-            text += chunk
-    except BackendError as exc:
-        raise StepFailed(str(exc), _fix_for(exc, settings)) from None
-    finally:
-        await backend.aclose()
-    if not text:
-        return "the model answered with nothing; it can happen, but try again"
-    return f"first text after {first_ms or 0:.0f} ms: {text[:40]!r}"
+def _secrets_of(settings: Settings) -> list[str]:
+    """Strings never to print: the key, header values, a password inside the endpoint URL."""
+    from urllib.parse import urlsplit
+
+    secrets = [settings.api_key or "", *settings.headers.values()]
+    for url in (settings.endpoint, settings.url_template):
+        password = urlsplit(url).password if url else None
+        if password:
+            secrets.append(password)
+    return sorted({secret for secret in secrets if len(secret) >= 4}, key=len, reverse=True)
 
 
-def _fix_for(exc: BackendError, settings: Settings) -> str:
-    if isinstance(exc, TransportError) and settings.backend in ("ollama", "llamacpp"):
-        return (
-            f"a local server may still be loading the model on first use: run the check again; "
-            f"if it stays slow, raise `timeoutMs` (now {settings.timeout_ms} ms) or use a smaller model"
+# Settings that decide where and how to connect: while one is wrong, checking the connection
+# would check something else (for `endpoint`, the default host: data the user did not send there).
+CONNECTION_KEYS = frozenset({"backend", "endpoint", "urlTemplate", "apiKey", "apiKeyCommand", "headers", "model"})
+
+
+def _settings_usable(settings: Settings, problems: Sequence[SettingsError], report: Report) -> bool:
+    """Report every setting that cannot be used; False when the connection cannot be checked."""
+    usable = True
+    for problem in problems:
+        message = str(problem).partition(": ")[2]
+        if problem.key not in FIELDS_BY_KEY:
+            report.warn(f"setting {problem.key}", message)
+            continue
+        report.fail(
+            f"setting {problem.key}",
+            message,
+            SETTING_FIXES.get(problem.key, f"correct `{problem.key}` (see the settings table in the README)"),
         )
-    if isinstance(exc, TransportError):
-        return f"check that the server runs and that `endpoint` is right (timeout {settings.timeout_ms} ms)"
-    if isinstance(exc, AuthError):
-        return "check `apiKey` / `apiKeyCommand` (or the key's environment variable)"
-    if isinstance(exc, ModelUnavailable):
-        return "check the `model` setting"
-    return ""
+        usable = usable and problem.key not in CONNECTION_KEYS
+    faulty = {problem.key for problem in problems}
+    unusable = endpoint_problem(settings.endpoint) if settings.endpoint is not None else None
+    if unusable is not None and "endpoint" not in faulty:
+        usable = report.fail(
+            "setting endpoint", f"{unusable}: {display_endpoint(settings.endpoint or '')!r}", SETTING_FIXES["endpoint"]
+        )
+    if settings.backend not in PROBES and "backend" not in faulty:
+        usable = report.fail("setting backend", f"unknown backend {settings.backend!r}", SETTING_FIXES["backend"])
+    return usable

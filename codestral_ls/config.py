@@ -7,15 +7,16 @@ never stops the server: that key keeps its default, the error names the key, the
 from __future__ import annotations
 
 import os
-import re
 import typing
 from collections.abc import Mapping
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import attrs
 import cattrs
 import cattrs.errors
 
+from .backends.urls import display_endpoint
 from .errors import SettingsError
 
 Backend = Literal["mistral", "ollama", "llamacpp", "openai"]
@@ -97,9 +98,25 @@ def _temperature(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
         raise ValueError(f"must be between 0 and 2, got {value!r}")
 
 
-def _url_or_none(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
-    if value is not None and not re.match(r"^https?://[^\s/]+", value):
-        raise ValueError(f"must be an http(s) URL, got {value!r}")
+def endpoint_problem(url: str) -> str | None:
+    """Why `url` cannot serve as the `endpoint` base URL, or None when it can."""
+    if url != url.strip() or any(char.isspace() for char in url):
+        return "must not contain spaces"
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        return "must start with http:// or https://"
+    if not parts.hostname:
+        return "has no host name"
+    try:
+        parts.port  # noqa: B018 - reading it validates the port
+    except ValueError:
+        return "has an invalid port (1-65535)"
+    if parts.fragment or url.endswith("#"):
+        return "must not contain a # fragment"
+    return None
+
+
+ENDPOINT_BLOCKS = "completions stay off until it is fixed: the default host is not used instead"
 
 
 @attrs.frozen(kw_only=True)
@@ -111,9 +128,11 @@ class Settings:
         default="mistral",
         metadata={"doc": "Wire format: `mistral`, `ollama`, `llamacpp` or `openai`."},
     )
+    # Not validated here: an invalid endpoint is kept (and refused where it would be used,
+    # see `endpoint_problem`), because falling back to the default host would send the code to
+    # a place the user did not choose.
     endpoint: str | None = attrs.field(
         default=None,
-        validator=_url_or_none,
         metadata={
             "doc": "Base URL. Default: codestral.mistral.ai for `apiKey`/`CODESTRAL_API_KEY`, "
             "api.mistral.ai for `MISTRAL_API_KEY`, the local default for other backends."
@@ -245,6 +264,12 @@ def parse_settings(raw: Mapping[str, Any] | None, base: Settings | None = None) 
             continue
         if field.name == "exclude" and isinstance(value, str):
             value = [value]
+        if field.name == "endpoint" and value is not None:
+            blocked = _blocked_endpoint(key, value)
+            if blocked is not None:
+                errors.append(blocked)
+                changes["endpoint"] = value if isinstance(value, str) else repr(value)
+                continue
         try:
             structured = _strict_structure(value, field.type)
             candidate = attrs.evolve(settings, **changes, **{field.name: structured})
@@ -262,6 +287,15 @@ def parse_settings(raw: Mapping[str, Any] | None, base: Settings | None = None) 
             continue
         changes[field.name] = candidate.__getattribute__(field.name)
     return attrs.evolve(settings, **changes), errors
+
+
+def _blocked_endpoint(key: str, value: Any) -> SettingsError | None:
+    if not isinstance(value, str):
+        return SettingsError(key, f"expected a string URL, got {value!r}; {ENDPOINT_BLOCKS}")
+    problem = endpoint_problem(value)
+    if problem is None:
+        return None
+    return SettingsError(key, f"{problem}, got {display_endpoint(value)!r}; {ENDPOINT_BLOCKS}")
 
 
 _SECRET_FIELDS = frozenset({"api_key", "headers"})

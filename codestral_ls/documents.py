@@ -2,14 +2,22 @@
 
 Each document is a list of lines without their line endings. An incremental change touches only
 the lines it spans; nothing re-splits or re-joins the whole text on the keystroke path.
+
+A document that may never be sent (binary, a credential file, too large: the store's `withhold`
+policy says why) keeps no text at all, and its edits cost nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 
-from .errors import RequestRejected
 from .positions import Encoding, column_to_index
+from .privacy import never_sent
+
+# Why a document's text need not be kept (it can never be sent), or None to keep it.
+Withhold = Callable[["Document"], "str | None"]
 
 
 def split_lines(text: str) -> list[str]:
@@ -40,18 +48,18 @@ class Document:
     binary: bool = False
     # Whether the last edit only removed text: right after a deletion a suggestion is unlikely.
     last_edit_deleted: bool = False
+    # Why the text was dropped (it can never be sent); edits are then ignored until a full
+    # replacement of the text, or reopening, brings a text to judge again.
+    withheld: str | None = None
+    withhold_policy: Withhold | None = attrs.field(default=None, repr=False, eq=False)
 
     @classmethod
-    def from_text(cls, uri: str, language_id: str, version: int, text: str) -> Document:
-        return cls(
-            uri=uri,
-            language_id=language_id,
-            version=version,
-            lines=split_lines(text),
-            eol=detect_eol(text),
-            char_count=len(text),
-            binary="\x00" in text,
-        )
+    def from_text(
+        cls, uri: str, language_id: str, version: int, text: str, withhold: Withhold | None = None
+    ) -> Document:
+        document = cls(uri=uri, language_id=language_id, version=version, lines=[""], withhold_policy=withhold)
+        document.replace_all(text)
+        return document
 
     @property
     def text(self) -> str:
@@ -59,22 +67,16 @@ class Document:
         return self.eol.join(self.lines)
 
     def offset_of(self, line: int, column: int, encoding: Encoding) -> tuple[int, int]:
-        """(line, code-point index) for an LSP position; RequestRejected when it lies outside."""
-        if line < 0 or line >= len(self.lines):
-            if line == len(self.lines) and column == 0:
-                # One past the last line is how some clients address the end of the document.
-                return len(self.lines) - 1, len(self.lines[-1])
-            raise RequestRejected(f"line {line} is past the end of the document ({len(self.lines)} lines)")
-        index = column_to_index(self.lines[line], column, encoding)
-        if index is None:
-            raise RequestRejected(f"column {column} is past the end of line {line}")
-        return line, index
+        """(line, code-point index) for an LSP position, clamped into the document.
 
-    def _clamped(self, line: int, column: int, encoding: Encoding) -> tuple[int, int]:
-        # Edits from clients may overshoot the end; LSP says to clamp them.
+        LSP 3.17: a column past the end of its line means the line's end. A line past the last
+        one means the document's end and a negative line its start, as VS Code's TextDocument
+        (`vscode-languageserver-textdocument`'s `offsetAt`) does; edits and requests alike.
+        """
         if line >= len(self.lines):
             return len(self.lines) - 1, len(self.lines[-1])
-        line = max(line, 0)
+        if line < 0:
+            return 0, 0
         index = column_to_index(self.lines[line], max(column, 0), encoding)
         return line, len(self.lines[line]) if index is None else index
 
@@ -86,8 +88,11 @@ class Document:
         encoding: Encoding,
     ) -> None:
         """Replace the LSP range start..end (line, column in `encoding`) with `new_text`."""
-        start_line, start_index = self._clamped(*start, encoding)
-        end_line, end_index = self._clamped(*end, encoding)
+        if self.withheld is not None:
+            return  # no text to keep up to date: this document is never sent
+        start_line, start_index = self.offset_of(*start, encoding)
+        # A keystroke's range is usually empty: convert its position once, not twice.
+        end_line, end_index = (start_line, start_index) if end == start else self.offset_of(*end, encoding)
         if (end_line, end_index) < (start_line, start_index):
             start_line, start_index, end_line, end_index = (
                 end_line,
@@ -107,23 +112,47 @@ class Document:
         self.last_edit_deleted = removed > 0 and not new_text
         if "\x00" in new_text:
             self.binary = True
+        self._judge()
 
     def replace_all(self, text: str) -> None:
-        self.lines = split_lines(text)
-        self.eol = detect_eol(text)
+        """A full-text change (or the text at open): the document is judged afresh."""
+        self.withheld = None
         self.char_count = len(text)
         self.binary = "\x00" in text
         self.last_edit_deleted = False
+        self.lines = [""]
+        if self._judge():
+            return  # never split a text that is dropped anyway
+        self.lines = split_lines(text)
+        self.eol = detect_eol(text)
+
+    def withhold(self, reason: str) -> None:
+        """Drop the text for good: `reason` is why it can never be sent."""
+        self.withheld = reason
+        self.lines = [""]
+        self.last_edit_deleted = False
+
+    def _judge(self) -> bool:
+        reason = self.withhold_policy(self) if self.withhold_policy is not None else None
+        if reason is not None:
+            self.withhold(reason)
+        return reason is not None
 
 
 class DocumentStore:
-    """Open documents by URI. didClose drops them, so closed files hold no memory."""
+    """Open documents by URI. didClose drops them, so closed files hold no memory.
 
-    def __init__(self) -> None:
+    `withhold` judges each document at open, after each edit and on a full change; the default
+    needs no settings (binary, or a default-excluded credential file). The server may pass one
+    that also knows the user's settings (`privacy.withhold_reason`).
+    """
+
+    def __init__(self, withhold: Withhold | None = never_sent) -> None:
         self._documents: dict[str, Document] = {}
+        self.withhold_policy = withhold
 
     def open(self, uri: str, language_id: str, version: int, text: str) -> Document:
-        document = Document.from_text(uri, language_id, version, text)
+        document = Document.from_text(uri, language_id, version, text, self.withhold_policy)
         self._documents[uri] = document
         return document
 

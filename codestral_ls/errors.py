@@ -2,6 +2,7 @@
 
 CodestralError
 ├── SettingsError           a setting has a bad value (the rest still apply)
+├── CommandLineError        the command line (or a file it names) is unusable: one line, exit 2
 ├── RequestRejected         we refused to ask the model (excluded file, bad position, too big, binary)
 └── BackendError            asking the model failed; `kind` says how the user should hear of it
     ├── AuthError           401/403: wrong key, or a key for the other Mistral host
@@ -9,7 +10,7 @@ CodestralError
     ├── InvalidRequest      400/422: the backend's own detail text is in `detail`
     ├── ContextWindowExceeded  the prompt does not fit the server's context window (`n_ctx` tokens, when known)
     ├── ModelUnavailable    404 or "does not support insert": the model is missing or cannot do FIM
-    ├── ServerError         5xx
+    ├── ServerError         5xx (`retry_after_s` when a 503 says when to come back)
     ├── TransportError      timeout, refused or dropped connection
     └── ProtocolError       a reply that does not parse as the wire format promised
 
@@ -30,6 +31,11 @@ class SettingsError(CodestralError):
     def __init__(self, key: str, message: str) -> None:
         super().__init__(f"codestral.{key}: {message}")
         self.key = key
+
+
+class CommandLineError(CodestralError):
+    """An argument, or a file or port named on the command line, cannot be used. The CLI prints
+    the message on one line (no traceback) and exits with status 2."""
 
 
 class RequestRejected(CodestralError):
@@ -83,6 +89,12 @@ class ModelUnavailable(BackendError):
 
 class ServerError(BackendError):
     kind = "server"
+
+    def __init__(
+        self, message: str, *, status: int | None = None, detail: str = "", retry_after_s: float | None = None
+    ) -> None:
+        super().__init__(message, status=status, detail=detail)
+        self.retry_after_s = retry_after_s
 
 
 class TransportError(BackendError):

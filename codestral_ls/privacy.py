@@ -8,6 +8,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
+from .config import DEFAULT_EXCLUDE, endpoint_problem
+
 if TYPE_CHECKING:
     from .config import Settings
     from .documents import Document
@@ -88,13 +90,36 @@ def refusal(settings: Settings, document: Document) -> str | None:
     """Why `document` gets no completions at all (said to the user), or None when it may."""
     if not settings.enable:
         return "completions are disabled"
+    endpoint_unusable = endpoint_problem(settings.endpoint) if settings.endpoint is not None else None
+    if endpoint_unusable is not None:
+        # Never fall back to the default host: the code would go where the user did not choose.
+        return f"the endpoint setting {endpoint_unusable}; nothing is sent until it is fixed"
     if not settings.language_enabled(document.language_id):
         return f"completions are disabled for {document.language_id or 'this language'}"
-    glob = excluded_by(document.uri, settings.all_exclude_globs)
+    if document.withheld is not None:
+        return document.withheld
+    return _content_refusal(settings.all_exclude_globs, settings.max_document_chars, document)
+
+
+def never_sent(document: Document) -> str | None:
+    """Why `document` can never be sent whatever the settings say (binary, or a file the default
+    excludes match), or None. The document store's default: it needs no settings to be right."""
+    return _content_refusal(DEFAULT_EXCLUDE, None, document)
+
+
+def withhold_reason(settings: Settings, document: Document) -> str | None:
+    """Why the store need not keep `document`'s text under these settings (excluded, too large,
+    binary), or None. Not the language or on/off switches: users flip those and expect the file
+    to work again without reopening it."""
+    return _content_refusal(settings.all_exclude_globs, settings.max_document_chars, document)
+
+
+def _content_refusal(globs: tuple[str, ...], max_chars: int | None, document: Document) -> str | None:
+    glob = excluded_by(document.uri, globs)
     if glob is not None:
         return f"this file matches the exclude pattern {glob!r} and is never sent"
-    if document.char_count > settings.max_document_chars:
-        return f"the document is larger than maxDocumentChars ({settings.max_document_chars})"
+    if max_chars is not None and document.char_count > max_chars:
+        return f"the document is larger than maxDocumentChars ({max_chars})"
     if document.binary:
         return "the document looks binary"
     return None

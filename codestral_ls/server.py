@@ -6,13 +6,11 @@ import asyncio
 import logging
 import os
 import sys
-import threading
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.capabilities import ServerCapabilitiesBuilder
-from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 
 from . import __version__
@@ -22,7 +20,7 @@ from .log import SecretRedactor
 from .positions import Encoding
 from .runtime import Change, Runtime
 from .status import Status
-from .transport import CodestralProtocol, PipeReader, is_pipe_or_socket
+from .transport import CodestralProtocol, serve_stdio
 
 log = logging.getLogger(__name__)
 
@@ -98,29 +96,14 @@ class CodestralServer(LanguageServer):
     # ---- answers --------------------------------------------------------------------------------
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
-        """Serve on stdio, reading with the event loop when stdin is a pipe (see `stdio`)."""
-        stdin = stdin or sys.stdin.buffer
-        if not is_pipe_or_socket(stdin):
-            super().start_io(stdin, stdout)
-            return
-        self._stop_event = threading.Event()
-        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
-        try:
-            asyncio.run(
-                run_async(
-                    stop_event=self._stop_event,
-                    reader=PipeReader(stdin),
-                    protocol=self.protocol,
-                    logger=log,
-                    error_handler=self.report_server_error,
-                )
-            )
-        except BrokenPipeError:
-            log.error("the editor closed the connection; shutting down")
-        except (KeyboardInterrupt, SystemExit):
-            pass
-        finally:
-            self.shutdown()  # type: ignore[no-untyped-call]
+        """Serve on stdio until `exit`, the end of stdin or the editor's death (see transport.py)."""
+        code = serve_stdio(self, stdin or sys.stdin.buffer, stdout or sys.stdout.buffer)
+        if code:
+            raise SystemExit(code)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        if isinstance(self.protocol, CodestralProtocol):  # logged; the user hears once, not per message
+            self.protocol.report_error(error, source)
 
     async def aclose(self) -> None:
         await self.runtime.aclose()

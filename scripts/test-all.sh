@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test, on a fresh machine or a used one: installs what is missing, then runs
 #   0. ruff and mypy --strict over the Python package,
-#   1. the VS Code extension's TypeScript unit tests (node's test runner),
+#   1. the VS Code extension's TypeScript unit tests (node's test runner), and its .vsix as a user
+#      builds it (with the server wheel from this checkout),
 #   2. pytest over tests/: pure tables, fake-endpoint and SDK-oracle tests, end-to-end through
 #      real LSP clients, a real headless Neovim, and a real VS Code (code-server + Chromium).
 # --fast skips the VS Code end-to-end set-up (~3 min, ~1 GB the first time); the end-to-end test
@@ -28,13 +29,15 @@ echo "== ruff and mypy --strict"
 .venv/bin/ruff check .
 .venv/bin/mypy
 
-echo "== VS Code extension: build and unit tests"
+echo "== VS Code extension: build, unit tests and the .vsix"
+repo="$PWD"
 (
   cd editors/vscode
   npm ci --no-audit --no-fund --loglevel=error
   npm run --silent typecheck
   npm run --silent build
   npm test
+  PYTHON="$repo/.venv/bin/python" sh scripts/package.sh >/dev/null
 )
 
 if [[ $fast == 0 ]]; then

@@ -6,9 +6,12 @@ import asyncio
 import json
 import os
 import re
+import socket
 import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from codestral_ls import __version__
 from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
@@ -17,7 +20,9 @@ from support.lsp_session import SERVER_ENV
 KEY = "cli-test-key-9f8e7d6c5b4a"
 
 
-async def run(*args: str, env: dict[str, str] | None = None, stdin: bytes = b"") -> tuple[int, str, str]:
+async def run(
+    *args: str, env: dict[str, str] | None = None, stdin: bytes = b"", cwd: Path | None = None
+) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -27,8 +32,9 @@ async def run(*args: str, env: dict[str, str] | None = None, stdin: bytes = b"")
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env={**SERVER_ENV, **(env or {})},
+        cwd=cwd,
     )
-    out, err = await asyncio.wait_for(process.communicate(stdin), 60)
+    out, err = await asyncio.wait_for(process.communicate(stdin), 180)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
 
@@ -64,9 +70,22 @@ async def test_complete_with_a_refused_key_says_why_without_the_key(tmp_path: Pa
     assert "MISTRAL_API_KEY" in err and KEY not in err + out
 
 
-async def test_complete_rejects_a_bad_location() -> None:
-    code, _, err = await run("complete", "no-such-file.py:1:1")
-    assert code == 2 and "FILE:LINE:COL" in err
+BAD_LOCATIONS = [
+    ("no-such-file.py:1:1", "cannot read"),
+    ("{source}", "expected FILE:LINE:COL"),
+    ("{source}:2", "expected FILE:LINE:COL"),
+    ("{source}:two:1", "must be whole numbers"),
+    ("{source}:0:1", "count from 1"),
+    ("{source}:9:1", "is outside the file: it has 3 lines"),
+]
+
+
+@pytest.mark.parametrize(("location", "why"), BAD_LOCATIONS)
+async def test_complete_rejects_a_bad_location(tmp_path: Path, location: str, why: str) -> None:
+    source = tmp_path / "a.py"
+    source.write_text("def f():\n    \n", encoding="utf-8")
+    code, out, err = await run("complete", location.format(source=source), "--endpoint", "http://127.0.0.1:9")
+    assert_usage_error(code, out, err, why)
 
 
 def parse_frames(data: bytes) -> list[dict[str, Any]]:
@@ -156,3 +175,209 @@ async def test_debug_logs_go_to_the_log_file_never_stdout_and_never_hold_the_key
     assert re.search(r"session: 1 requests, \d+ model calls", logged)  # ... and the shutdown summary
     assert KEY not in logged and "env-key-abcdef98765" not in logged  # ... and no key
     assert KEY.encode() not in out + rest + err
+
+
+# ---- usage errors: one clear line on stderr, exit 2, never a traceback ---------------------------
+
+
+def assert_usage_error(code: int, out: str, err: str, *expected: str) -> None:
+    assert code == 2, (code, out, err)
+    assert "Traceback" not in out + err
+    message = err.strip()
+    assert "\n" not in message, f"expected one line, got: {err!r}"
+    for text in expected:
+        assert text in message, (text, message)
+
+
+SETTINGS_FILE_CASES = [
+    pytest.param(None, "cannot read the settings file", id="missing"),
+    pytest.param("{bad json", "is not valid JSON", id="invalid-json"),
+    pytest.param("[1, 2]", "must hold a JSON object", id="a-list"),
+    pytest.param('{"codestral": "ollama"}', "must hold a JSON object", id="section-not-an-object"),
+    pytest.param(b"\xff\xfe{", "is not UTF-8 text", id="not-utf8"),
+]
+
+
+@pytest.mark.parametrize(("content", "expected"), SETTINGS_FILE_CASES)
+@pytest.mark.parametrize("command", ["check", "complete"])
+async def test_an_unusable_settings_file_is_one_line_and_exit_2(
+    tmp_path: Path, command: str, content: str | bytes | None, expected: str
+) -> None:
+    settings = tmp_path / "settings.json"
+    if isinstance(content, bytes):
+        settings.write_bytes(content)
+    elif content is not None:
+        settings.write_text(content, encoding="utf-8")
+    source = tmp_path / "a.py"
+    source.write_text("x = 1\n", encoding="utf-8")
+    location = [f"{source}:1:1"] if command == "complete" else []
+    code, out, err = await run(command, *location, "--settings", str(settings))
+    assert_usage_error(code, out, err, expected, str(settings))
+
+
+async def test_an_unwritable_log_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    missing_dir = tmp_path / "no-such-dir" / "server.log"
+    code, out, err = await run("--log-file", str(missing_dir))
+    assert_usage_error(code, out, err, "cannot write the log file", str(missing_dir))
+    code, out, err = await run("--log-file", str(tmp_path))  # a directory
+    assert_usage_error(code, out, err, "cannot write the log file")
+
+
+async def run_simulator(*args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "codestral_ls.simulator",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=SERVER_ENV,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+BAD_SIMULATOR_ARGUMENTS = [
+    ("--port", "99999", "65535"),
+    ("--port", "-1", "65535"),
+    ("--port", "eighty", "expected a port number"),
+    ("--chunk-chars", "0", "must be at least 1"),
+    ("--ttft-ms", "-3", "must be a number >= 0"),
+    ("--token-ms", "slow", "expected a number"),
+]
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "why"), BAD_SIMULATOR_ARGUMENTS, ids=[f"{f}={v}" for f, v, _ in BAD_SIMULATOR_ARGUMENTS]
+)
+async def test_simulator_rejects_bad_arguments(flag: str, value: str, why: str) -> None:
+    code, out, err = await run_simulator(f"{flag}={value}")
+    assert code == 2 and "Traceback" not in out + err
+    assert flag in err and why in err
+
+
+async def test_simulator_on_a_busy_port_says_so_in_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = await run_simulator("--port", str(port))
+    assert_usage_error(code, out, err, f"cannot listen on 127.0.0.1:{port}", "--port 0")
+
+
+BAD_BENCH_NUMBERS = [
+    ("--keystrokes", "-5", "must be at least 1"),
+    ("--keystrokes", "0", "must be at least 1"),
+    ("--keystrokes", "many", "expected a whole number"),
+    ("--sizes", "abc", "expected a whole number"),
+    ("--sizes", "1000,-10", "must be at least 1"),
+    ("--sizes", ",", "expected sizes"),
+    ("--gap-ms", "-1", "must be a number >= 0"),
+    ("--gap-ms", "nan", "must be a number >= 0"),
+    ("--per-token-ms", "fast", "expected a number"),
+    ("--ttft-ms", "600,150", "MIN must not exceed MAX"),
+    ("--ttft-ms", "150", "expected MIN,MAX"),
+    ("--real-requests", "0", "must be at least 1"),
+    ("--sessions", "0", "must be at least 1"),
+    ("--jobs", "-2", "must be at least 1"),
+    ("--error-rate", "1.5", "between 0 and 1"),
+]
+
+
+@pytest.mark.parametrize(("flag", "value", "why"), BAD_BENCH_NUMBERS, ids=[f"{f}={v}" for f, v, _ in BAD_BENCH_NUMBERS])
+async def test_bench_rejects_bad_numbers_before_starting(tmp_path: Path, flag: str, value: str, why: str) -> None:
+    code, out, err = await run("bench", "--out", str(tmp_path), f"{flag}={value}")
+    assert code == 2 and "Traceback" not in out + err
+    assert flag in err and why in err
+    assert os.listdir(tmp_path) == []  # it stopped before measuring anything
+
+
+async def test_check_fails_on_an_unknown_backend(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.json"
+    settings.write_text('{"codestral": {"backend": "vllm"}}', encoding="utf-8")
+    code, out, err = await run("check", "--settings", str(settings))
+    assert code == 1 and "Traceback" not in out + err
+    assert "FAIL  setting backend (invalid value 'vllm'" in out
+    assert "fix: set `backend` to one of: mistral, ollama, llamacpp, openai" in out
+
+
+# ---- `complete` says why it gave nothing ---------------------------------------------------------
+
+FUNCTION = "def total(items):\n    \n    return 0\n"
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        ("", "no completion: the model suggested nothing here"),
+        ("return 0", "no completion: the 'nextline' filter dropped the model's answer 'return 0'"),
+    ],
+    ids=["empty-answer", "repeats-the-next-line"],
+)
+async def test_complete_says_why_the_answer_was_empty(tmp_path: Path, answer: str, why: str) -> None:
+    source = tmp_path / "totals.py"
+    source.write_text(FUNCTION, encoding="utf-8")
+    async with FakeMistral(lambda body: answer, latency=LatencyProfile.instant(), api_key=KEY) as fake:
+        code, out, err = await run(
+            "complete", f"{source}:2:5", "--endpoint", fake.base_url, env={"CODESTRAL_API_KEY": KEY}
+        )
+    assert code == 1 and out == ""
+    assert why in err, err
+    assert len(fake.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "settings", "why"),
+    [
+        (".env.local", {}, "nothing was sent, this file matches the exclude pattern '**/.env.*'"),
+        ("totals.py", {"exclude": ["**/totals.py"]}, "nothing was sent, this file matches the exclude pattern"),
+        ("totals.py", {"maxDocumentChars": 10}, "nothing was sent, the document is larger than maxDocumentChars"),
+        ("totals.py", {"languages": {"python": False}}, "nothing was sent, completions are disabled for python"),
+        ("totals.py", {"endpoint": "localhost:8787"}, "nothing was sent, the endpoint setting must start with http"),
+    ],
+    ids=["secret-file", "excluded", "too-big", "language-off", "bad-endpoint"],
+)
+async def test_complete_says_why_nothing_was_sent(
+    tmp_path: Path, name: str, settings: dict[str, Any], why: str
+) -> None:
+    source = tmp_path / name
+    source.write_text(FUNCTION, encoding="utf-8")
+    settings_file = tmp_path / "settings.json"
+    async with FakeMistral(latency=LatencyProfile.instant(), api_key=KEY) as fake:
+        settings_file.write_text(json.dumps({"endpoint": fake.base_url, **settings}), encoding="utf-8")
+        code, out, err = await run(
+            "complete", f"{source}:2:5", "--settings", str(settings_file), env={"CODESTRAL_API_KEY": KEY}
+        )
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert f"no completion: {why}" in err, err
+    assert fake.requests == []
+
+
+# ---- the README's first command: `codestral-ls bench --quick` ----------------------------------
+
+
+async def test_bench_explains_itself_and_writes_nothing_into_the_current_directory(tmp_path: Path) -> None:
+    from codestral_ls.bench.report import LATENCY_LEGEND, THROUGH_LEGEND
+
+    cwd, cache = tmp_path / "project", tmp_path / "cache"
+    cwd.mkdir()
+    # --quick with a smaller load than the README's run: the output and files are the same.
+    quick = ["bench", "--quick", "--sizes", "300", "--keystrokes", "5", "--no-demo"]
+    code, out, err = await run(*quick, cwd=cwd, env={"XDG_CACHE_HOME": str(cache)})
+    assert code == 0, err
+    assert os.listdir(cwd) == []
+    results = cache / "codestral-ls" / "bench"
+    assert sorted(os.listdir(results)) == ["latency-server.log", "latency.json"]
+    assert f"figures in {results / 'latency.json'}" in out
+    assert "no key, no network" in out and "A benchmark, not a test" in out
+    for names, meaning in [*LATENCY_LEGEND, *THROUGH_LEGEND]:
+        assert f"  {', '.join(names)}" in out and meaning in out
+    assert "MISSED" not in out + err and "Traceback" not in out + err
+
+
+async def test_bench_out_that_cannot_be_a_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    code, out, err = await run("bench", "--quick", "--out", str(blocker / "results"))
+    assert_usage_error(code, out, err, "cannot write to --out")

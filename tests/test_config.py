@@ -82,8 +82,6 @@ BAD = [
     ("backend", "codestral", "not in literal"),
     ("backend", 5, "not in literal"),
     ("multiline", "sometimes", "not in literal"),
-    ("endpoint", "localhost:1234", "must be an http(s) URL"),
-    ("endpoint", 5, "expected a string"),
     ("model", 3, "expected a string"),
     ("model", None, "expected a string, got null"),
     ("keepAlive", 30, "expected a string"),

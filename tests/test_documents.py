@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import random
+import tracemalloc
+from collections.abc import Callable
 
 import pytest
 
+from codestral_ls.config import Settings
 from codestral_ls.documents import Document, DocumentStore, detect_eol, split_lines
-from codestral_ls.errors import RequestRejected
+from codestral_ls.privacy import refusal, withhold_reason
 
 ENCODINGS = ("utf-8", "utf-16", "utf-32")
 _CODEC = {"utf-8": ("utf-8", 1), "utf-16": ("utf-16-le", 2), "utf-32": ("utf-32-le", 4)}
@@ -32,7 +35,8 @@ def _ref_offset(text: str, eol: str, line: int, column: int, encoding: str) -> i
     lines = text.split(eol)
     if line >= len(lines):
         return len(text)
-    line = max(line, 0)
+    if line < 0:
+        return 0
     before = sum(len(lines[i]) + len(eol) for i in range(line))
     return before + _ref_index(lines[line], max(column, 0), encoding)
 
@@ -149,6 +153,8 @@ EDITS = [
     pytest.param("ab\ncd", (0, 10), (0, 10), "!", "utf-16", "ab!\ncd", False, id="column-past-line-end"),
     pytest.param("ab\ncd", (0, 1), (99, 0), "", "utf-16", "a", True, id="end-past-document-end"),
     pytest.param("ab\ncd", (-1, 0), (0, 1), "", "utf-16", "b\ncd", True, id="negative-line"),
+    pytest.param("ab\ncd", (-1, 2), (-1, 2), "!", "utf-16", "!ab\ncd", False, id="negative-line-is-document-start"),
+    pytest.param("ab\ncd", (0, -3), (0, -3), "!", "utf-16", "!ab\ncd", False, id="negative-column-is-line-start"),
     pytest.param("ab😀", (0, 9), (0, 9), "!", "utf-8", "ab😀!", False, id="utf8-column-past-end"),
     # Reversed ranges are put the right way round.
     pytest.param("abcdef", (0, 4), (0, 1), "", "utf-16", "aef", True, id="reversed-range"),
@@ -247,24 +253,27 @@ def test_offset_of(line: int, column: int, encoding: str, expected: tuple[int, i
 
 
 @pytest.mark.parametrize(
-    ("line", "column", "encoding", "message"),
+    ("line", "column", "encoding", "expected"),
     [
-        pytest.param(0, 5, "utf-16", "column 5 is past the end of line 0", id="utf16-past-line-end"),
-        pytest.param(0, 7, "utf-8", "column 7 is past the end of line 0", id="utf8-past-line-end"),
-        pytest.param(0, 4, "utf-32", "column 4 is past the end of line 0", id="utf32-past-line-end"),
-        pytest.param(1, 4, "utf-8", "column 4 is past the end of line 1", id="utf8-past-cjk-line-end"),
-        pytest.param(2, 1, "utf-16", "column 1 is past the end of line 2", id="past-end-of-last-line"),
-        pytest.param(3, 1, "utf-16", "line 3 is past the end of the document (3 lines)", id="one-past-with-column"),
-        pytest.param(4, 0, "utf-16", "line 4 is past the end of the document (3 lines)", id="two-past"),
-        pytest.param(-1, 0, "utf-16", "line -1 is past the end of the document (3 lines)", id="negative-line"),
-        pytest.param(0, -1, "utf-16", "column -1 is past the end of line 0", id="negative-column"),
+        # LSP 3.17: a column past the end of its line means the line's end.
+        pytest.param(0, 5, "utf-16", (0, 3), id="utf16-past-line-end"),
+        pytest.param(0, 7, "utf-8", (0, 3), id="utf8-past-line-end"),
+        pytest.param(0, 4, "utf-32", (0, 3), id="utf32-past-line-end"),
+        pytest.param(0, 10**9, "utf-16", (0, 3), id="far-past-line-end"),
+        pytest.param(1, 4, "utf-8", (1, 1), id="utf8-past-cjk-line-end"),
+        pytest.param(2, 1, "utf-16", (2, 0), id="past-end-of-last-line"),
+        # A line past the last one is the document's end, a negative one its start (VS Code's TextDocument).
+        pytest.param(3, 1, "utf-16", (2, 0), id="one-past-with-column"),
+        pytest.param(4, 0, "utf-16", (2, 0), id="two-past"),
+        pytest.param(10**9, 7, "utf-8", (2, 0), id="far-past"),
+        pytest.param(-1, 2, "utf-16", (0, 0), id="negative-line"),
+        pytest.param(0, -1, "utf-16", (0, 0), id="negative-column"),
+        pytest.param(1, -5, "utf-8", (1, 0), id="negative-column-second-line"),
     ],
 )
-def test_offset_of_rejects_positions_outside(line: int, column: int, encoding: str, message: str) -> None:
+def test_offset_of_clamps_positions_outside(line: int, column: int, encoding: str, expected: tuple[int, int]) -> None:
     doc = Document.from_text("file:///a", "python", 1, POSITION_DOC)
-    with pytest.raises(RequestRejected) as caught:
-        doc.offset_of(line, column, encoding)  # type: ignore[arg-type]
-    assert str(caught.value) == message
+    assert doc.offset_of(line, column, encoding) == expected  # type: ignore[arg-type]
 
 
 # ---- flags -------------------------------------------------------------------------------------
@@ -309,3 +318,111 @@ def test_store_open_get_close() -> None:
     store.close("file:///a.py")
     store.close("file:///never-opened.py")
     assert "file:///a.py" not in store and len(store) == 0
+
+
+# ---- documents that are never sent keep no text -------------------------------------------------
+
+LONG_NON_ASCII = "s = 'naïve 中文 😀'; " * 10_000  # one line of 180,000 characters
+
+
+@pytest.mark.parametrize(
+    ("uri", "text", "withheld"),
+    [
+        pytest.param("file:///home/u/.ssh/config", "Host prod\n", "'**/.ssh/**'", id="ssh-config"),
+        pytest.param("file:///home/u/proj/.env", "KEY=1\n", "'**/.env'", id="dotenv"),
+        pytest.param("file:///home/u/proj/blob.py", "ab\x00cd", "binary", id="binary"),
+        pytest.param("file:///home/u/proj/app.py", "x = 1\n", None, id="ordinary-file-kept"),
+        pytest.param("file:///home/u/proj/big.py", "x" * 20_000_000, None, id="size-needs-the-settings"),
+    ],
+)
+def test_default_store_keeps_no_text_of_files_never_sent(uri: str, text: str, withheld: str | None) -> None:
+    store = DocumentStore()
+    doc = store.open(uri, "python", 1, text)
+    if withheld is None:
+        assert doc.withheld is None and doc.text == text
+        return
+    assert doc.withheld is not None and withheld in doc.withheld
+    assert doc.lines == [""] and doc.char_count == len(text)
+    assert refusal(Settings(), doc) == doc.withheld
+
+
+def test_edits_to_a_withheld_document_are_ignored_until_a_full_change() -> None:
+    store = DocumentStore()
+    doc = store.open("file:///home/u/.aws/credentials", "ini", 1, "[default]\n" + LONG_NON_ASCII)
+    for column in range(100):
+        doc.apply_change((1, column), (1, column), "x", "utf-16")
+    assert doc.lines == [""] and doc.withheld is not None
+    # A full change is judged afresh: still a credential file.
+    doc.replace_all("[default]\nkey = 1\n")
+    assert doc.lines == [""] and doc.withheld is not None
+    # A binary document whose full text turns clean is kept again.
+    blob = store.open("file:///home/u/proj/data.py", "python", 1, "a\x00b")
+    assert blob.withheld == "the document looks binary"
+    blob.replace_all("clean = 1\n")
+    assert (blob.withheld, blob.text, blob.binary) == (None, "clean = 1\n", False)
+
+
+def test_an_edit_that_makes_a_document_binary_drops_its_text() -> None:
+    doc = DocumentStore().open("file:///home/u/proj/a.py", "python", 1, "abc\ndef")
+    doc.apply_change((0, 1), (0, 1), "\x00", "utf-16")
+    assert doc.withheld == "the document looks binary" and doc.lines == [""]
+
+
+@pytest.mark.parametrize(
+    ("settings", "uri", "text", "withheld"),
+    [
+        pytest.param(Settings(exclude=("*.txt",)), "file:///a/notes.txt", "hi", True, id="user-exclude"),
+        pytest.param(Settings(max_document_chars=10), "file:///a/a.py", "x" * 11, True, id="too-large"),
+        pytest.param(Settings(max_document_chars=10), "file:///a/a.py", "x" * 10, False, id="at-the-limit"),
+        pytest.param(Settings(languages={"python": False}), "file:///a/a.py", "x", False, id="language-off-is-kept"),
+        pytest.param(Settings(enable=False), "file:///a/a.py", "x", False, id="disabled-is-kept"),
+    ],
+)
+def test_withhold_policy_with_settings(settings: Settings, uri: str, text: str, withheld: bool) -> None:
+    store = DocumentStore(withhold=lambda document: withhold_reason(settings, document))
+    doc = store.open(uri, "python", 1, text)
+    assert (doc.withheld is not None) is withheld
+    assert doc.text == ("" if withheld else text)
+
+
+def test_growing_past_the_size_limit_drops_the_text() -> None:
+    settings = Settings(max_document_chars=10)
+    doc = DocumentStore(withhold=lambda document: withhold_reason(settings, document)).open(
+        "file:///a/a.py", "python", 1, "123456789"
+    )
+    doc.apply_change((0, 9), (0, 9), "0", "utf-16")
+    assert doc.withheld is None and doc.text == "1234567890"
+    doc.apply_change((0, 10), (0, 10), "!", "utf-16")
+    assert doc.withheld == "the document is larger than maxDocumentChars (10)" and doc.lines == [""]
+
+
+def _peak_bytes_of(work: Callable[[], object]) -> int:
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    ("uri", "suffix", "kept"),
+    [
+        pytest.param("file:///home/u/.ssh/config", "", False, id="credential-file"),
+        pytest.param("file:///home/u/proj/blob.py", "\x00", False, id="binary"),
+        pytest.param("file:///home/u/proj/app.py", "", True, id="ordinary-file-control"),
+    ],
+)
+def test_a_keystroke_in_a_document_never_sent_copies_nothing(uri: str, suffix: str, kept: bool) -> None:
+    """Typing in a refused document must not convert or copy its 180,000-character line."""
+    text = LONG_NON_ASCII + suffix
+    doc = DocumentStore().open(uri, "python", 1, text)
+    column = len(text.encode("utf-16-le")) // 2 - 4
+
+    def keystrokes() -> None:
+        for step in range(10):
+            doc.apply_change((0, column + step), (0, column + step), "x", "utf-16")
+
+    peak = _peak_bytes_of(keystrokes)
+    # The ordinary file's line is rebuilt on each keystroke (O(line) in C); a refused one costs nothing.
+    assert (peak > len(LONG_NON_ASCII)) is kept, peak

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import sys
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
 import pytest
 
+from codestral_ls.documents import Document
 from codestral_ls.positions import column_to_index, index_to_column, units
 
 ENCODINGS = ("utf-8", "utf-16", "utf-32")
@@ -85,6 +92,14 @@ def test_units(text: str, utf8: int, utf16: int, utf32: int) -> None:
         pytest.param(COMBINING + "x", 2, "utf-8", 1, id="combining-utf8-mid-mark"),
         pytest.param(COMBINING + "x", 3, "utf-8", 2, id="combining-utf8-after-mark"),
         pytest.param(COMBINING + "x", 4, "utf-8", 3, id="combining-utf8-end"),
+        # A lone surrogate (a client's bad JSON escape) is one utf-16 unit, three utf-8 bytes.
+        pytest.param("a\ud800b", 2, "utf-16", 2, id="lone-surrogate-utf16-after"),
+        pytest.param("a\ud800b", 3, "utf-16", 3, id="lone-surrogate-utf16-end"),
+        pytest.param("a\ud800b", 4, "utf-16", None, id="lone-surrogate-utf16-past-end"),
+        pytest.param("a\ud800b", 2, "utf-8", 1, id="lone-surrogate-utf8-inside"),
+        pytest.param("a\ud800b", 4, "utf-8", 2, id="lone-surrogate-utf8-after"),
+        pytest.param("a\ud800b", 5, "utf-8", 3, id="lone-surrogate-utf8-end"),
+        pytest.param("a\ud800b", 6, "utf-8", None, id="lone-surrogate-utf8-past-end"),
     ],
 )
 def test_column_to_index(line: str, column: int, encoding: str, expected: int | None) -> None:
@@ -145,3 +160,82 @@ def test_every_column_maps_to_the_character_containing_it(encoding: str) -> None
         back = index_to_column(MIXED, expected, encoding)  # type: ignore[arg-type]
         assert back == (column if column in starts or column == total else starts[expected])
     assert column_to_index(MIXED, total + 1, encoding) is None  # type: ignore[arg-type]
+
+
+def _reference_index(line: str, column: int, encoding: str) -> int | None:
+    codec, width = {"utf-8": ("utf-8", 1), "utf-16": ("utf-16-le", 2), "utf-32": ("utf-32-le", 4)}[encoding]
+    seen = 0
+    for index, char in enumerate(line):
+        size = len(char.encode(codec, "surrogatepass")) // width
+        if seen + size > column:
+            return index
+        seen += size
+    return len(line) if column == seen else None
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_matches_a_per_character_reference_on_random_lines(encoding: str) -> None:
+    rng = random.Random(10)
+    alphabet = "ab \té中😀👍\u0301\U0001f3fd\u07ff\u0800\uffff\U00010000"
+    for _ in range(300):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        total = units(line, encoding)  # type: ignore[arg-type]
+        for column in range(total + 3):
+            assert column_to_index(line, column, encoding) == _reference_index(line, column, encoding), (  # type: ignore[arg-type]
+                line,
+                column,
+            )
+
+
+def _python_steps(work: Callable[[], object]) -> int:
+    """How many Python-level calls and lines `work` runs: C-speed work counts as one step."""
+    steps = 0
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        nonlocal steps
+        steps += 1
+        return tracer
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        work()
+    finally:
+        sys.settrace(previous)
+    return steps
+
+
+LONG_LINE_UNIT = "s = 'naïve 中文 😀'; "
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize(
+    "operation",
+    [
+        pytest.param(lambda line, enc: column_to_index(line, units(line, enc) - 1, enc), id="column_to_index"),
+        pytest.param(lambda line, enc: index_to_column(line, len(line) - 1, enc), id="index_to_column"),
+        pytest.param(lambda line, enc: units(line, enc), id="units"),
+    ],
+)
+def test_conversion_work_in_python_does_not_grow_with_the_line(
+    operation: Callable[[str, str], object], encoding: str
+) -> None:
+    """A keystroke at the end of a long non-ASCII line must not walk it character by character."""
+    short, long = LONG_LINE_UNIT * 10, LONG_LINE_UNIT * 10_000
+    assert _python_steps(lambda: operation(short, encoding)) == _python_steps(lambda: operation(long, encoding))
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_a_keystroke_in_the_store_does_not_grow_with_the_line(encoding: str) -> None:
+    def keystroke_steps(repeat: int) -> int:
+        line = LONG_LINE_UNIT * repeat
+        document = Document.from_text("file:///long.py", "python", 1, line)
+        column = units(line, encoding)  # type: ignore[arg-type]
+
+        def keystroke() -> None:
+            document.apply_change((0, column), (0, column), "x", encoding)  # type: ignore[arg-type]
+            document.offset_of(0, column + 1, encoding)  # type: ignore[arg-type]
+
+        return _python_steps(keystroke)
+
+    assert keystroke_steps(10) == keystroke_steps(10_000)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from .. import __version__
 from ..errors import (
     AuthError,
     BackendError,
+    ContextWindowExceeded,
     InvalidRequest,
     ModelUnavailable,
     ProtocolError,
@@ -36,6 +38,7 @@ from .sse import SseParser, iter_sse_data
 
 __all__ = [
     "SseParser",
+    "context_window_error",
     "error_detail",
     "iter_sse_data",
     "make_http_client",
@@ -173,7 +176,8 @@ def map_http_error(
 
     `host` is the base URL (or host) asked, `key_source` where the key came from (e.g.
     "env MISTRAL_API_KEY"), `backend` a display name ("Mistral"); `secrets` are scrubbed from
-    the quoted body text. 401/403 -> AuthError, 400/422/413 -> InvalidRequest (or
+    the quoted body text. 401/403 -> AuthError, a prompt too long for the server's window (any
+    other 4xx/5xx that says so) -> ContextWindowExceeded, 400/422/413 -> InvalidRequest (or
     ModelUnavailable for "does not support insert"), 404 -> ModelUnavailable, 429 ->
     RateLimited, 408 -> TransportError, 5xx -> ServerError, anything else -> ProtocolError.
     """
@@ -184,6 +188,10 @@ def map_http_error(
         verb = "rejected" if status == 401 else "refused access with"
         message = f"{backend} at {where} {verb} the key from {key_source} ({status}){said}."
         return AuthError(message + _key_host_hint(where), status=status, detail=detail)
+    if 400 <= status <= 599 and status not in (401, 403, 404, 429):
+        too_long = context_window_error(body_text, detail, backend=backend, host=host, status=status)
+        if too_long is not None:
+            return too_long
     if status in (400, 413, 422):
         if "does not support insert" in detail.lower():
             return ModelUnavailable(
@@ -214,7 +222,13 @@ def map_http_error(
     if status == 408:
         return TransportError(f"{backend} at {where} timed out the request (408){said}", status=status, detail=detail)
     if 500 <= status <= 599:
-        return ServerError(f"{backend} at {where} failed ({status}){said}", status=status, detail=detail)
+        says_when = any(name.lower() in ("retry-after", "retry-after-ms") for name in headers)
+        return ServerError(
+            f"{backend} at {where} failed ({status}){said}",
+            status=status,
+            detail=detail,
+            retry_after_s=parse_retry_after(headers) if says_when else None,
+        )
     if 400 <= status <= 499:
         return InvalidRequest(
             f"{backend} at {where} refused the request ({status}){said}",
@@ -226,6 +240,65 @@ def map_http_error(
         status=status,
         detail=detail,
     )
+
+
+# How servers say that the prompt does not fit their context window (spec §3.3, §4.4, §5):
+# llama.cpp "request (N tokens) exceeds the available context size (M tokens)" (older: "the
+# request exceeds the available context size"), vLLM/OpenAI "maximum context length is M
+# tokens", Ollama "the input length exceeds the context length", LM Studio "context length of
+# only M tokens", Mistral "too large for model with M maximum context length".
+_CONTEXT_WINDOW_SIGNS = re.compile(
+    r"exceed_context_size_error|context_length_exceeded|exceeds the available context size"
+    r"|maximum context length|exceeds the context length|context length of only"
+    r"|exceeds the context window|context window (?:is )?(?:full|exceeded)",
+    re.IGNORECASE,
+)
+_WINDOW_SIZE = (
+    re.compile(r"available context size \((\d+) tokens?\)", re.IGNORECASE),
+    re.compile(r"maximum context length is (\d+)", re.IGNORECASE),
+    re.compile(r"context length of only (\d+)", re.IGNORECASE),
+    re.compile(r"with (\d+) maximum context length", re.IGNORECASE),
+    re.compile(r"context (?:size|length|window) (?:is |of )?\(?(\d+)\)?(?: tokens)?", re.IGNORECASE),
+)
+
+
+def context_window_error(
+    body_text: str, detail: str, *, backend: str, host: str, status: int | None = None
+) -> ContextWindowExceeded | None:
+    """A `ContextWindowExceeded` when the error says the prompt is too long for the server's
+    window, with `n_ctx` from llama.cpp's `error.n_ctx` field or the message; else None."""
+    if not _CONTEXT_WINDOW_SIGNS.search(body_text):
+        return None
+    n_ctx = _n_ctx_field(body_text)
+    if n_ctx is None:
+        for pattern in _WINDOW_SIZE:
+            found = pattern.search(detail) or pattern.search(body_text)
+            if found:
+                n_ctx = int(found.group(1))
+                break
+    window = f"its context window ({n_ctx} tokens)" if n_ctx else "its context window"
+    said = f": {detail}" if detail else ""
+    return ContextWindowExceeded(
+        f"{backend} at {display_host(host)}: the prompt is longer than {window}{said}. "
+        "Lower `maxPrefixChars`/`maxSuffixChars`, or start the server with a larger context.",
+        n_ctx=n_ctx,
+        status=status,
+        detail=detail,
+    )
+
+
+def _n_ctx_field(body_text: str) -> int | None:
+    try:
+        parsed: Any = json.loads(body_text)
+    except ValueError:
+        return None
+    error = parsed.get("error") if isinstance(parsed, dict) else None
+    for holder in (error, parsed):
+        if isinstance(holder, dict):
+            value = holder.get("n_ctx")
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                return value
+    return None
 
 
 def _key_host_hint(where: str) -> str:

@@ -16,12 +16,11 @@ from typing import Any
 
 import httpx
 
-from ..errors import ModelUnavailable, ProtocolError, ServerError
+from ..errors import ModelUnavailable, ServerError
 from .base import FimRequest, StreamStats
-from .exchange import Route, open_stream, parse_event
+from .exchange import Call, Outcome, Piece, Route, encode_json, parse_event, stream_call
 from .http import display_host
 from .keys import KeyProvider
-from .sse import iter_sse_data
 from .templates import PromptTemplate, merge_stops, template_for_model
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:8080"
@@ -55,7 +54,7 @@ class LlamaCppBackend:
         )
         self._template = template
         self._infill = infill
-        self.last_stats: StreamStats | None = None
+        self._outcome = Outcome()
 
     def build_body(self, request: FimRequest) -> dict[str, Any]:
         """The streaming body for `/infill` or `/completion`."""
@@ -84,27 +83,22 @@ class LlamaCppBackend:
 
     async def stream(self, request: FimRequest) -> AsyncIterator[str]:
         path, method = ("/infill", "infill") if self._infill else ("/completion", "completion")
-        url = self._route.url(path, model=request.model, method=method)
-        body = self.build_body(request)
-        self.last_stats = None
+        call = Call(
+            url=self._route.url(path, model=request.model, method=method),
+            body=encode_json(self.build_body(request)),
+            framing="sse-until-done",
+            parse=self._piece,
+            max_tokens=request.max_tokens,
+            accept="text/event-stream",
+            missing_done="ended the stream without a final `stop` event",
+        )
         try:
-            async with open_stream(self._client, self._route, url, body, accept="text/event-stream") as response:
-                async for data in iter_sse_data(response.aiter_bytes(), sentinel=None):
-                    part = parse_event(data, self._route)
-                    content = part.get("content")
-                    if isinstance(content, str) and content:
-                        yield content
-                    if part.get("stop") is True:
-                        predicted, evaluated = part.get("tokens_predicted"), part.get("tokens_evaluated")
-                        self.last_stats = StreamStats(
-                            prompt_tokens=evaluated if isinstance(evaluated, int) else None,
-                            completion_tokens=predicted if isinstance(predicted, int) else None,
-                        )
-                        return
+            async for text in stream_call(self._client, self._route, call, self._outcome):
+                yield text
         except ServerError as exc:
             if exc.status == 501 and self._infill:
                 raise ModelUnavailable(
-                    f"llama.cpp at {display_host(self._route.endpoint)} cannot /infill with this "
+                    f"llama.cpp at {display_host(self._route.wire_endpoint)} cannot /infill with this "
                     f"model ({exc.detail or 'no FIM tokens in its GGUF'}). Remove "
                     '`promptTemplate: "infill"` to send a raw FIM prompt to /completion '
                     "(the right route for Codestral).",
@@ -112,9 +106,28 @@ class LlamaCppBackend:
                     detail=exc.detail,
                 ) from exc
             raise
-        raise ProtocolError(
-            f"llama.cpp at {display_host(self._route.endpoint)} ended the stream without a final `stop` event"
+
+    def _piece(self, data: str) -> Piece:
+        part = parse_event(data, self._route)
+        content = part.get("content")
+        text = content if isinstance(content, str) else ""
+        if part.get("stop") is not True:
+            return Piece(text)
+        predicted, evaluated = part.get("tokens_predicted"), part.get("tokens_evaluated")
+        stats = StreamStats(
+            prompt_tokens=evaluated if isinstance(evaluated, int) else None,
+            completion_tokens=predicted if isinstance(predicted, int) else None,
         )
+        return Piece(text, done=True, stats=stats)
+
+    @property
+    def last_stats(self) -> StreamStats | None:
+        """Usage figures of the last stream."""
+        return self._outcome.stats
+
+    def describe(self) -> str:
+        """Where requests go, fit to print (a password in the endpoint is masked)."""
+        return self._route.describe()
 
     async def aclose(self) -> None:
         """Nothing to release: the HTTP client belongs to the caller."""

@@ -7,24 +7,18 @@ Works against codestral.mistral.ai, api.mistral.ai (and its EU/US hosts), and, t
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 
 import httpx
 
 from ..config import Credentials, Settings, resolve_mistral_credentials
-from ..errors import AuthError, ProtocolError, ServerError
+from ..errors import ProtocolError, ServerError
 from .base import FimRequest, StreamStats
-from .http import (
-    display_host,
-    error_detail,
-    make_http_client,
-    map_http_error,
-    read_error_body,
-    transport_errors,
-)
+from .exchange import Call, Keys, Outcome, Piece, Route, stream_call
+from .http import context_window_error, error_detail, make_http_client
 from .keys import KeyProvider
-from .sse import iter_sse_data
+from .urls import fill_template, join_url
 
 FIM_PATH = "/v1/fim/completions"
 STREAM_METHOD = "streamRawPredict"  # `{method}` in a url template (Vertex AI's streaming verb)
@@ -64,15 +58,16 @@ def encode_body(body: Mapping[str, Any]) -> bytes:
 
 def fim_url(endpoint: str, model: str, url_template: str | None) -> str:
     """`{endpoint}/v1/fim/completions`, or the template with `{endpoint}`, `{model}`, `{method}`."""
-    base = endpoint.rstrip("/")
     if not url_template:
-        return base + FIM_PATH
-    # str.replace, not str.format: a template may hold other braces.
-    return url_template.replace("{endpoint}", base).replace("{model}", model).replace("{method}", STREAM_METHOD)
+        return join_url(endpoint, FIM_PATH)
+    return fill_template(url_template, endpoint, model=model, method=STREAM_METHOD)
 
 
 def chunk_text(data: str) -> tuple[str, str | None, StreamStats | None]:
-    """(content, finish_reason, usage) of one stream chunk; ProtocolError if it is not one."""
+    """(content, finish_reason, usage) of one stream chunk; ProtocolError if it is not one.
+
+    An error object instead of a chunk raises ServerError (or ContextWindowExceeded when it says
+    the prompt is too long)."""
     try:
         chunk = json.loads(data)
     except ValueError as exc:
@@ -82,6 +77,9 @@ def chunk_text(data: str) -> tuple[str, str | None, StreamStats | None]:
     choices = chunk.get("choices")
     if choices is None and ("error" in chunk or "message" in chunk or "detail" in chunk):
         detail = error_detail(data)
+        too_long = context_window_error(data, detail, backend=DISPLAY_NAME, host="")
+        if too_long is not None:
+            raise too_long
         raise ServerError(f"{DISPLAY_NAME} failed mid-stream: {detail}", detail=detail)
     if not isinstance(choices, list):
         raise ProtocolError(f"{DISPLAY_NAME} sent a stream chunk without `choices`")
@@ -131,10 +129,20 @@ class MistralBackend:
     ) -> None:
         self._settings = settings
         self._credentials = credentials
-        self._key_source = key_source
         self._owns_client = client is None
         self._client = client if client is not None else make_http_client(settings.timeout_ms)
-        self.last_stats: StreamStats | None = None
+        keys: Keys = KeyProvider(static=credentials.key, source=credentials.source)
+        if key_source is not None:
+            keys = _NamedKeys(key_source, credentials.source)
+        self._route = Route(
+            display_name=DISPLAY_NAME,
+            endpoint=credentials.endpoint,
+            keys=keys,
+            headers=dict(settings.headers),
+            url_template=settings.url_template,
+            key_required=True,
+        )
+        self._outcome = Outcome()
 
     @classmethod
     def from_settings(
@@ -152,7 +160,16 @@ class MistralBackend:
         return cls(settings, credentials, client, key_source=key_source)
 
     def __repr__(self) -> str:
-        return f"MistralBackend(endpoint={self._credentials.endpoint!r})"
+        return f"MistralBackend({self.describe()})"
+
+    def describe(self) -> str:
+        """Where requests go, fit to print (a password in the endpoint is masked)."""
+        return self._route.describe()
+
+    @property
+    def last_stats(self) -> StreamStats | None:
+        """Usage figures of the last stream (when the server sent them)."""
+        return self._outcome.stats
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -160,74 +177,39 @@ class MistralBackend:
 
     async def stream(self, request: FimRequest) -> AsyncIterator[str]:
         """Yield text chunks as they arrive; raise only BackendError subclasses."""
-        url = fim_url(self._credentials.endpoint, request.model, self._settings.url_template)
-        content = encode_body(fim_body(request))
-        retried = False
-        while True:
-            key = await self._key()
-            attempt = self._attempt(url, content, key)
-            try:
-                async for text in attempt:
-                    yield text
-                return
-            except AuthError:
-                if self._key_source is None:
-                    raise
-                self._key_source.invalidate()
-                # A command's key may just have expired: one fresh key, one more try.
-                if retried or not self._key_source.refreshable:
-                    raise
-                retried = True
-            finally:
-                await attempt.aclose()
-
-    async def _key(self) -> str | None:
-        key = await self._key_source.get() if self._key_source else self._credentials.key
-        if not key and not _has_header(self._settings.headers, "authorization"):
-            raise AuthError(f"{DISPLAY_NAME}: no API key to send to the endpoint ({self._credentials.source}).")
-        return key
-
-    def _headers(self, key: str | None) -> dict[str, str]:
-        headers = {"Accept": "text/event-stream", "Content-Type": "application/json"}
-        if key:
-            headers["Authorization"] = f"Bearer {key}"
-        headers.update(self._settings.headers)
-        return headers
-
-    async def _attempt(self, url: str, content: bytes, key: str | None) -> AsyncGenerator[str, None]:
-        host = self._credentials.endpoint
-        self.last_stats = None
-        with transport_errors(host, backend=DISPLAY_NAME):
-            # `async with` is what makes an early aclose()/cancel close the connection, which
-            # is how the server learns to stop generating.
-            async with self._client.stream("POST", url, content=content, headers=self._headers(key)) as response:
-                if response.status_code != 200:
-                    body_text = await read_error_body(response)
-                    raise map_http_error(
-                        response.status_code,
-                        response.headers,
-                        body_text,
-                        host=host,
-                        key_source=self._credentials.source,
-                        backend=DISPLAY_NAME,
-                        secrets=(key,),
-                    )
-                media_type = response.headers.get("content-type", "").split(";")[0].strip()
-                if media_type.lower() != "text/event-stream":
-                    raise ProtocolError(
-                        f"{DISPLAY_NAME} at {display_host(host)} answered with "
-                        f"{media_type or 'no content type'} instead of an event stream; "
-                        "is `endpoint` the right server?"
-                    )
-                async for data in iter_sse_data(response.aiter_bytes()):
-                    text, finish_reason, stats = chunk_text(data)
-                    if stats is not None:
-                        self.last_stats = stats
-                    if text:
-                        yield text
-                    if finish_reason == "error":
-                        raise ServerError(f"{DISPLAY_NAME} stopped the completion with an error")
+        call = Call(
+            url=self._route.url(FIM_PATH, model=request.model, method=STREAM_METHOD),
+            body=encode_body(fim_body(request)),
+            framing="sse",
+            parse=_piece,
+            max_tokens=request.max_tokens,
+            accept="text/event-stream",
+            stream_types=frozenset({"text/event-stream"}),
+        )
+        async for text in stream_call(self._client, self._route, call, self._outcome):
+            yield text
 
 
-def _has_header(headers: Mapping[str, str], name: str) -> bool:
-    return any(key.lower() == name for key in headers)
+class _NamedKeys:
+    """A `KeySource` with the printable `source` the credentials name."""
+
+    def __init__(self, keys: KeySource, source: str) -> None:
+        self._keys = keys
+        self.source = source
+
+    @property
+    def refreshable(self) -> bool:
+        return self._keys.refreshable
+
+    async def get(self) -> str | None:
+        return await self._keys.get()
+
+    def invalidate(self) -> None:
+        self._keys.invalidate()
+
+
+def _piece(data: str) -> Piece:
+    text, finish_reason, stats = chunk_text(data)
+    if finish_reason == "error":
+        raise ServerError(f"{DISPLAY_NAME} stopped the completion with an error")
+    return Piece(text, stats=stats)

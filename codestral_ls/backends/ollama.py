@@ -17,9 +17,9 @@ from typing import Any
 
 import httpx
 
-from ..errors import ModelUnavailable, ProtocolError
+from ..errors import ModelUnavailable
 from .base import FimRequest, StreamStats
-from .exchange import Route, open_stream, parse_event
+from .exchange import Call, Outcome, Piece, Route, encode_json, parse_event, post_json, stream_call
 from .http import display_host
 from .keys import KeyProvider
 from .templates import PromptTemplate, merge_stops, template_for_model
@@ -74,7 +74,7 @@ class OllamaBackend:
         )
         self._keep_alive = keep_alive_value(keep_alive)
         self._template = template
-        self.last_stats: StreamStats | None = None
+        self._outcome = Outcome()
 
     def build_body(self, request: FimRequest) -> dict[str, Any]:
         """The `/api/generate` body for `request` (streaming)."""
@@ -98,29 +98,45 @@ class OllamaBackend:
 
     async def stream(self, request: FimRequest) -> AsyncIterator[str]:
         body = self.build_body(request)
-        url = self._route.url("/api/generate", model=body["model"], method="generate")
-        self.last_stats = None
+        call = Call(
+            url=self._route.url("/api/generate", model=body["model"], method="generate"),
+            body=encode_json(body),
+            framing="ndjson",
+            parse=self._piece,
+            max_tokens=request.max_tokens,
+            accept="application/x-ndjson",
+            missing_done="ended the stream without `done`",
+        )
         try:
-            async with open_stream(self._client, self._route, url, body, accept="application/x-ndjson") as response:
-                async for line in response.aiter_lines():
-                    if not line.strip():
-                        continue
-                    part = parse_event(line, self._route)
-                    text = part.get("response")
-                    if isinstance(text, str) and text:
-                        yield text
-                    if part.get("done") is True:
-                        self.last_stats = StreamStats(
-                            prompt_tokens=part.get("prompt_eval_count"),
-                            completion_tokens=part.get("eval_count"),
-                        )
-                        return
+            async for text in stream_call(self._client, self._route, call, self._outcome):
+                yield text
         except ModelUnavailable as exc:
             raise self._explain(exc, body["model"]) from exc
-        raise ProtocolError(f"Ollama at {display_host(self._route.endpoint)} ended the stream without `done`")
+
+    def _piece(self, line: str) -> Piece:
+        part = parse_event(line, self._route)
+        response = part.get("response")
+        text = response if isinstance(response, str) else ""
+        if part.get("done") is not True:
+            return Piece(text)
+        prompt, completion = part.get("prompt_eval_count"), part.get("eval_count")
+        stats = StreamStats(
+            prompt_tokens=prompt if isinstance(prompt, int) else None,
+            completion_tokens=completion if isinstance(completion, int) else None,
+        )
+        return Piece(text, done=True, stats=stats)
+
+    @property
+    def last_stats(self) -> StreamStats | None:
+        """Usage figures of the last stream."""
+        return self._outcome.stats
+
+    def describe(self) -> str:
+        """Where requests go, fit to print (a password in the endpoint is masked)."""
+        return self._route.describe()
 
     def _explain(self, exc: ModelUnavailable, model: str) -> ModelUnavailable:
-        where = display_host(self._route.endpoint)
+        where = display_host(self._route.wire_endpoint)
         if exc.status == 404 and "model" not in exc.detail.lower():
             message = (
                 f"{where} answered 404 for /api/generate: is `endpoint` an Ollama server (default {DEFAULT_ENDPOINT})?"
@@ -145,11 +161,13 @@ class OllamaBackend:
         A request without a prompt only loads the model and keeps it for `keep_alive`.
         """
         tag = ollama_model(model)
-        body = {"model": tag, "keep_alive": self._keep_alive, "stream": False}
-        url = self._route.url("/api/generate", model=tag, method="generate")
         try:
-            async with open_stream(self._client, self._route, url, body, accept="application/json") as response:
-                await response.aread()
+            await post_json(
+                self._client,
+                self._route,
+                "/api/generate",
+                {"model": tag, "keep_alive": self._keep_alive, "stream": False},
+            )
         except ModelUnavailable as exc:
             raise self._explain(exc, tag) from exc
 

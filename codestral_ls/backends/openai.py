@@ -10,24 +10,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from ..errors import ModelUnavailable, ProtocolError
 from .base import FimRequest, StreamStats
-from .exchange import Route, open_stream, parse_event
+from .exchange import Call, Outcome, Piece, Route, encode_json, parse_event, stream_call
 from .http import display_host
 from .keys import KeyProvider
-from .sse import iter_sse_data
 from .templates import PromptTemplate, merge_stops, template_for_model
+from .urls import endpoint_path, split_userinfo
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:8000"  # vLLM's default; LM Studio uses :1234
 
 
 def completions_path(endpoint: str) -> str:
     """`/v1/completions`, or `/completions` when the endpoint already ends in `/v1`."""
-    return "/completions" if urlsplit(endpoint).path.rstrip("/").endswith("/v1") else "/v1/completions"
+    return "/completions" if endpoint_path(split_userinfo(endpoint)[0]).endswith("/v1") else "/v1/completions"
 
 
 class OpenAICompatBackend:
@@ -55,7 +54,7 @@ class OpenAICompatBackend:
             unreachable_hint="Is the server (vLLM, LM Studio, ...) running and `endpoint` right?",
         )
         self._template = template
-        self.last_stats: StreamStats | None = None
+        self._outcome = Outcome()
 
     def build_body(self, request: FimRequest) -> dict[str, Any]:
         """The streaming `/v1/completions` body: a raw FIM prompt, never `suffix`."""
@@ -70,26 +69,17 @@ class OpenAICompatBackend:
         }
 
     async def stream(self, request: FimRequest) -> AsyncIterator[str]:
-        path = completions_path(self._route.endpoint)
-        url = self._route.url(path, model=request.model, method="completions")
-        body = self.build_body(request)
-        self.last_stats = None
+        call = Call(
+            url=self._route.url(completions_path(self._route.endpoint), model=request.model, method="completions"),
+            body=encode_json(self.build_body(request)),
+            framing="sse",
+            parse=self._piece,
+            max_tokens=request.max_tokens,
+            accept="text/event-stream",
+        )
         try:
-            async with open_stream(self._client, self._route, url, body, accept="text/event-stream") as response:
-                async for data in iter_sse_data(response.aiter_bytes()):
-                    part = parse_event(data, self._route)
-                    self._note_usage(part.get("usage"))
-                    choices = part.get("choices")
-                    if not isinstance(choices, list):
-                        raise ProtocolError(f"{self._where()} sent a stream event without `choices`")
-                    if not choices:
-                        continue  # a usage-only event
-                    choice = choices[0]
-                    text = choice.get("text") if isinstance(choice, dict) else None
-                    if text is not None and not isinstance(text, str):
-                        raise ProtocolError(f"{self._where()} sent non-text `choices[0].text`")
-                    if text:
-                        yield text
+            async for text in stream_call(self._client, self._route, call, self._outcome):
+                yield text
         except ModelUnavailable as exc:
             if exc.status != 404:
                 raise
@@ -100,16 +90,41 @@ class OpenAICompatBackend:
                 detail=exc.detail,
             ) from exc
 
-    def _note_usage(self, usage: Any) -> None:
-        if isinstance(usage, dict):
-            prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
-            self.last_stats = StreamStats(
-                prompt_tokens=prompt if isinstance(prompt, int) else None,
-                completion_tokens=completion if isinstance(completion, int) else None,
-            )
+    def _piece(self, data: str) -> Piece:
+        part = parse_event(data, self._route)
+        stats = _usage(part.get("usage"))
+        choices = part.get("choices")
+        if not isinstance(choices, list):
+            raise ProtocolError(f"{self._where()} sent a stream event without `choices`")
+        if not choices:
+            return Piece(stats=stats)  # a usage-only event
+        choice = choices[0]
+        text = choice.get("text") if isinstance(choice, dict) else None
+        if text is not None and not isinstance(text, str):
+            raise ProtocolError(f"{self._where()} sent non-text `choices[0].text`")
+        return Piece(text or "", stats=stats)
+
+    @property
+    def last_stats(self) -> StreamStats | None:
+        """Usage figures of the last stream (when the server sent them)."""
+        return self._outcome.stats
+
+    def describe(self) -> str:
+        """Where requests go, fit to print (a password in the endpoint is masked)."""
+        return self._route.describe()
 
     def _where(self) -> str:
-        return f"{self._route.display_name} at {display_host(self._route.endpoint)}"
+        return f"{self._route.display_name} at {display_host(self._route.wire_endpoint)}"
 
     async def aclose(self) -> None:
         """Nothing to release: the HTTP client belongs to the caller."""
+
+
+def _usage(usage: Any) -> StreamStats | None:
+    if not isinstance(usage, dict):
+        return None
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    return StreamStats(
+        prompt_tokens=prompt if isinstance(prompt, int) else None,
+        completion_tokens=completion if isinstance(completion, int) else None,
+    )

@@ -30,6 +30,11 @@ class SseParser:
         self._started = False
         self._data: list[str] = []
 
+    @property
+    def pending_chars(self) -> int:
+        """Characters of an unfinished line and event held back (to bound a hostile stream)."""
+        return len(self._partial) + sum(len(line) for line in self._data)
+
     def feed(self, chunk: str | bytes) -> list[str]:
         """The data payloads of the events completed by `chunk`."""
         text = self._decoder.decode(chunk) if isinstance(chunk, bytes) else chunk

@@ -79,8 +79,7 @@ async def replay_one(
 async def run_all(args: argparse.Namespace) -> int:
     quick = bool(getattr(args, "quick", False))
     count = args.sessions or (2 if quick else 6)
-    out = args.out or Path("benchmarks/out")
-    out.mkdir(parents=True, exist_ok=True)
+    out: Path = args.out  # see bench.output_dir: never the current directory
     sessions = pick_sessions(source_files(PACKAGE_ROOT), count, args.seed, args.chars)
     latency = latency_from(args)
     contenders = [CODESTRAL, NAIVE]
@@ -151,9 +150,15 @@ async def run_all(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from . import add_common_arguments, add_economy_arguments
+    from . import add_common_arguments, add_economy_arguments, output_dir
 
     parser = argparse.ArgumentParser(prog="benchmarks/economy.py", description=__doc__)
     add_common_arguments(parser)
     add_economy_arguments(parser)
-    return asyncio.run(run_all(parser.parse_args(argv)))
+    args = parser.parse_args(argv)
+    try:
+        args.out = output_dir(args.out)
+    except OSError as exc:
+        print(f"benchmarks/economy.py: error: cannot write to --out {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(run_all(args))

@@ -138,6 +138,10 @@ class LspClient:
     def _write(self, message: Mapping[str, Any]) -> None:
         self._writer.write(frame(message))
 
+    def write_raw(self, data: bytes) -> None:
+        """Bytes exactly as given, framing and all (to test how the server copes with bad input)."""
+        self._writer.write(data)
+
     async def drain(self) -> None:
         await self._writer.drain()
 

@@ -1,18 +1,181 @@
-"""Turns replay results and fake-backend ledgers into rows, tables and a verdict on the targets."""
+"""What the benchmarks print: tables, a legend line per column group, and a verdict on the targets.
+
+Latency (`codestral-ls bench`, the README's first command) and request economy (`bench economy`).
+The output is read by newcomers: every column is explained, and a figure above its target on a
+busy machine reads as what it is, not as a failed test.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from ..simulator.mistral import LatencyProfile
 from .fakes import Ledger
 from .replay import SessionResult
-from .stats import fmt, percentile, table
+from .stats import fmt, p50_p95_p99, percentile, table
 from .typing import Session
 
+if TYPE_CHECKING:
+    from .latency import Sample, SizeResult
+
 Row = dict[str, Any]
+
+# ---- latency ------------------------------------------------------------------------------------
+
+LATENCY_HEADERS = [
+    "document",
+    "reply p50",
+    "p95",
+    "p99",
+    "backend p50",
+    "server p50",
+    "p95",
+    "p99",
+    "to-backend p50",
+    "after-backend p50",
+    "floor p50",
+    "CPU/key",
+    "notes/key",
+    "non-empty",
+    "open+1st ms",
+    "peak RSS MB",
+]
+# One line per column group, printed under the table (a test checks every column is covered).
+LATENCY_LEGEND: list[tuple[tuple[str, ...], str]] = [
+    (("reply p50", "p95", "p99"), "keystroke sent -> suggestion received, as the editor sees it"),
+    (("backend p50",), "time inside the fake model (instant here: the rest is codestral-ls)"),
+    (("server p50", "p95", "p99"), "reply minus backend: codestral-ls's own cost per keystroke"),
+    (("to-backend p50", "after-backend p50"), "server time before the request reached the model / after it finished"),
+    (("floor p50",), "round trip of a request rejected at once: the stdio + JSON-RPC cost every reply pays"),
+    (("CPU/key", "notes/key"), "server CPU time and notifications sent per keystroke"),
+    (("non-empty",), "keystrokes answered with a suggestion (all of them: the fake always answers)"),
+    (("open+1st ms", "peak RSS MB"), "opening the document plus the first reply; the server's peak memory"),
+]
+THROUGH_HEADERS = ["document", "reply p50", "p95", "p99", "non-empty", "requests while typing", "prefetches"]
+THROUGH_LEGEND: list[tuple[tuple[str, ...], str]] = [
+    (("reply p50", "p95", "p99"), "each typed character of a shown suggestion -> the rest of it, in ms"),
+    (("non-empty",), "characters answered with the rest of the suggestion"),
+    (("requests while typing",), "backend requests caused by the typing (the target is 0)"),
+    (("prefetches",), "the suggestion after this one, asked for ahead of time (expected: 1)"),
+]
+
+
+@attrs.frozen
+class LatencyTargets:
+    server_p50_ms: float
+    server_p99_ms: float
+    peak_rss_mb: float
+
+
+def latency_intro(keystrokes: int, sizes: Sequence[int], profile: str, machine: str) -> str:
+    shown_sizes = ", ".join(f"{size:,}" for size in sizes)
+    return (
+        "codestral-ls bench: how long the server takes to answer a keystroke. It drives the real server\n"
+        f"over stdio against a built-in fake model ({profile}) on loopback: no key, no network, nothing sent.\n"
+        "A benchmark, not a test: the figures vary with the machine and its load.\n"
+        f"{keystrokes} keystrokes per document of {shown_sizes} lines; each one is didChange (1 character) +\n"
+        "inlineCompletion (triggerKind Invoked, so no debounce).\n"
+        f"machine: {machine}\n"
+    )
+
+
+def _legend(groups: Sequence[tuple[tuple[str, ...], str]]) -> str:
+    width = max(len(", ".join(names)) for names, _ in groups)
+    return "\n".join(f"  {', '.join(names):<{width}}  {meaning}" for names, meaning in groups)
+
+
+def _latency_cells(samples: Sequence[Sample]) -> list[str]:
+    totals = p50_p95_p99([s.total_ms for s in samples])
+    overheads = p50_p95_p99([s.overhead_ms for s in samples])
+    backend = p50_p95_p99([s.backend_ms for s in samples])
+    return [*(fmt(v, 2) for v in totals), fmt(backend[0], 2), *(fmt(v, 2) for v in overheads)]
+
+
+def _measured(values: Sequence[float]) -> float:
+    return p50_p95_p99([v for v in values if v == v])[0]  # NaN: the request never reached the fake
+
+
+def latency_tables(results: Sequence[SizeResult], markdown: bool = False) -> str:
+    rows = [
+        [
+            f"{r.lines:,} lines",
+            *_latency_cells(r.samples),
+            fmt(_measured([s.to_backend_ms for s in r.samples]), 2),
+            fmt(_measured([s.after_backend_ms for s in r.samples]), 2),
+            fmt(p50_p95_p99(r.floor_ms)[0], 2),
+            fmt(r.cpu_ms_per_key, 2),
+            fmt(r.notifications_per_key, 1),
+            f"{sum(s.nonempty for s in r.samples)}/{len(r.samples)}",
+            fmt(r.open_ms, 0),
+            fmt(r.peak_mb, 1),
+        ]
+        for r in results
+    ]
+    parts = [
+        "keystroke to reply (times in ms; p50/p95/p99: median, 95th and 99th percentile)",
+        table(LATENCY_HEADERS, rows, markdown),
+        "columns:",
+        _legend(LATENCY_LEGEND),
+    ]
+    through = [
+        [
+            f"{r.lines:,} lines",
+            *(fmt(v, 2) for v in p50_p95_p99([s.total_ms for s in r.through])),
+            f"{sum(s.nonempty for s in r.through)}/{len(r.through)}",
+            str(r.through_requests),
+            str(r.through_prefetches),
+        ]
+        for r in results
+        if r.through
+    ]
+    if through:
+        parts += [
+            "\ntyping through a shown suggestion (automatic triggers): the server answers from what it showed",
+            table(THROUGH_HEADERS, through, markdown),
+            "columns:",
+            _legend(THROUGH_LEGEND),
+        ]
+    return "\n".join(parts)
+
+
+def latency_verdict(results: Sequence[SizeResult], targets: LatencyTargets, machine: str) -> str:
+    """The targets at the largest size, as ok / above target, with what a busy machine means for them."""
+    largest = max(results, key=lambda r: r.lines)
+    p50, _, p99 = p50_p95_p99([s.overhead_ms for s in largest.samples])
+    marks = [
+        (f"server p50 <= {targets.server_p50_ms:g} ms", p50 <= targets.server_p50_ms, f"{p50:.2f} ms"),
+        (f"server p99 <= {targets.server_p99_ms:g} ms", p99 <= targets.server_p99_ms, f"{p99:.2f} ms"),
+        (
+            f"peak RSS <= {targets.peak_rss_mb:g} MB",
+            largest.peak_mb <= targets.peak_rss_mb,
+            f"{largest.peak_mb:.1f} MB",
+        ),
+    ]
+    lines = [f"targets at {largest.lines:,} lines (set for an idle 2-core machine):"]
+    lines += [f"  [{'ok' if met else 'above target'}] {name}: {value}" for name, met, value in marks]
+    busy = _load_per_core()
+    if not all(met for _, met, _ in marks) and busy is not None and busy > 0.7:
+        lines.append(
+            f"  the machine was busy (load {busy:.1f} per core): timings above target are expected then;\n"
+            "  run it again when the machine is idle to compare with the targets"
+        )
+    lines.append(f"machine at the end: {machine}")
+    return "\n".join(lines)
+
+
+def _load_per_core() -> float | None:
+    try:
+        return os.getloadavg()[0] / (os.cpu_count() or 1)
+    except OSError:
+        return None
+
+
+# ---- request economy ----------------------------------------------------------------------------
 
 
 def session_row(label: str, session: Session, result: SessionResult, ledger: Ledger) -> Row:

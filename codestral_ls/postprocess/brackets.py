@@ -25,20 +25,34 @@ def quote_chars(language_id: str) -> str:
 def scan(text: str, stack: Sequence[str] = (), quotes: str = "\"'") -> Balance:
     """Walk `text` from an open-bracket/quote `stack`; return (closers that matched nothing,
     what is still open). Inside a string only its closing quote and escapes count."""
+    return _walk(text, stack, quotes, None)
+
+
+def closed_entries(text: str, stack: Sequence[str], quotes: str = "\"'") -> dict[int, int]:
+    """Which entries of `stack` (by depth, 0 the outermost) `text` closes, each mapped to the
+    index in `text` right after the character that closed it."""
+    closed: dict[int, int] = {}
+    _walk(text, stack, quotes, closed)
+    return closed
+
+
+def _walk(text: str, stack: Sequence[str], quotes: str, closed: dict[int, int] | None) -> Balance:
     open_stack = list(stack)
+    floor = len(open_stack)  # entries below this were open before `text`
     unmatched = 0
     escaped = False
-    for char in text:
+    for index, char in enumerate(text):
         top = open_stack[-1] if open_stack else ""
         if top and top in quotes:
             if escaped:
                 escaped = False
             elif char == "\\":
                 escaped = True
-            elif char == top:
+            elif char == top or (char == "\n" and top != "`"):  # a one-line string never spans lines
                 open_stack.pop()
-            elif char == "\n" and top != "`":
-                open_stack.pop()  # a one-line string never spans lines
+                if closed is not None and len(open_stack) < floor and char != "\n":
+                    floor = len(open_stack)
+                    closed[floor] = index + 1
             continue
         if char in quotes:
             open_stack.append(char)
@@ -47,6 +61,9 @@ def scan(text: str, stack: Sequence[str] = (), quotes: str = "\"'") -> Balance:
         elif char in CLOSING_BRACKETS:
             if top == CLOSING_BRACKETS[char]:
                 open_stack.pop()
+                if closed is not None and len(open_stack) < floor:
+                    floor = len(open_stack)
+                    closed[floor] = index + 1
             else:
                 unmatched += 1
     return unmatched, tuple(open_stack)
@@ -59,33 +76,58 @@ def is_closers_only(line_suffix: str) -> bool:
 
 
 def replace_closers(text: str, line_prefix: str, line_suffix: str, language_id: str = "") -> tuple[str, int]:
-    """When the rest of the line is only closers the suggestion also produces, return how many
-    of them the suggestion replaces, so the line ends up as balanced as it was."""
+    """When the rest of the line is only closers, return the text (surplus closers dropped) and
+    how many of those closers it replaces, keeping the line exactly as balanced as it was: those
+    the suggestion ends with, and those it closes on the way and then continues (`"█";` +
+    `Hi, " + name;` replaces `";`). The most closers on a tie; none when nothing fits."""
     quotes = quote_chars(language_id)
     before = scan(line_prefix, (), quotes)[1]
-    wanted = scan(line_suffix, before, quotes)
-    replace = _best_replace(text, line_suffix, before, wanted, quotes)
-    if replace is not None:
-        return text, replace
-    # The suggestion closes more than is open: drop its surplus closers and try again.
+    wanted = scan(line_suffix, _suffix_stack(before, line_suffix, quotes), quotes)
     trimmed = trim_surplus_closers(text, before, quotes)
-    if trimmed != text:
-        replace = _best_replace(trimmed, line_suffix, before, wanted, quotes)
-        if replace is not None:
-            return trimmed, replace
+    for candidate in (text, trimmed) if trimmed != text else (text,):
+        fitting = [
+            replace
+            for replace in _replace_candidates(candidate, line_suffix, before, quotes)
+            if scan(candidate + line_suffix[replace:], before, quotes) == wanted
+        ]
+        if fitting:
+            return candidate, max(fitting)
     return text, 0
 
 
-def _best_replace(text: str, line_suffix: str, before: tuple[str, ...], wanted: Balance, quotes: str) -> int | None:
-    """The most closers of `line_suffix` the text can replace keeping the line's balance."""
+def _suffix_stack(before: tuple[str, ...], line_suffix: str, quotes: str) -> tuple[str, ...]:
+    """What the rest of the line closes from: a quote open at the cursor that the rest does not
+    hold was never auto-closed, so the rest's closers come after that string (`print("█)` +
+    `hi")`)."""
+    if before and before[-1] in quotes and before[-1] not in line_suffix:
+        return before[:-1]
+    return before
+
+
+def _replace_candidates(text: str, line_suffix: str, before: tuple[str, ...], quotes: str) -> set[int]:
+    """Replace counts worth weighing: none; the closers the text ends with; and those it types
+    over, bracket for bracket (a stack, so `});` + more lines still replaces the `})` after the
+    cursor), with a terminator (`;`, `,`) after them when the text ends with it too."""
+    found = {0}
     end = text.rstrip()
-    for replace in range(len(line_suffix), -1, -1):
+    for replace in range(1, len(line_suffix) + 1):
         produced = line_suffix[:replace].rstrip()
-        if replace and (not produced or not end.endswith(produced)):
-            continue
-        if scan(text + line_suffix[replace:], before, quotes) == wanted:
-            return replace
-    return None
+        if produced and end.endswith(produced):
+            found.add(replace)
+    by_text = closed_entries(text, before, quotes)
+    if not by_text:
+        return found
+    by_suffix = closed_entries(line_suffix, _suffix_stack(before, line_suffix, quotes), quotes)
+    shared = [depth for depth in by_text if depth in by_suffix]
+    if not shared:
+        return found
+    point = by_suffix[min(shared)]
+    found.add(point)
+    rest = line_suffix[point:].rstrip()
+    if rest.strip() and not any(c in BRACKET_PAIRS or c in CLOSING_BRACKETS or c in quotes for c in rest):
+        if end.endswith(rest.strip()):
+            found.add(point + len(rest))
+    return found
 
 
 def trim_surplus_closers(text: str, stack: Sequence[str], quotes: str, kinds: str = ")]}") -> str:

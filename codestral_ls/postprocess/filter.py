@@ -9,36 +9,32 @@ replacement) and returns the Suggestion, or None when nothing is worth showing.
 
 from __future__ import annotations
 
-import functools
-
 import attrs
 
 from ..context import FimContext
 from ..core import Suggestion
 from . import language as lang
-from .brackets import close_only_what_is_open, is_closers_only, replace_closers
-from .indentation import (
-    IndentStyle,
-    detect_style,
-    fix_first_line_indent,
-    indent_width,
-    normalize,
-    strip_trailing,
-)
+from .brackets import OPEN_WINDOW_LINES, close_only_what_is_open, is_closers_only, replace_closers
+from .closers import add_missing_closers
+from .facts import DocumentFacts
+from .indentation import fix_first_line_indent, indent_width, normalize, strip_trailing
 from .multiline import CompletionPlan, plan_completion
-from .nextline import reproduces_next_line, upcoming_lines
+from .nextline import reproduces_next_line
 from .overlap import PREFIX_TAIL_CHARS, trim_prefix_overlap, trim_suffix_overlap
 from .quirks import undo_quirks
-from .repetition import echoed_block, inline_loop, repeated_group, repeated_line
-from .scope import Scope, ScopeTracker
+from .repetition import (
+    collapse_stutter,
+    doubled_line,
+    echoed_block,
+    inline_loop,
+    repeated_group,
+    repeated_line,
+    repeated_statement,
+    unreachable,
+)
+from .scope import ScopeTracker
 
 __all__ = ["CompletionPlan", "Suggestion", "SuggestionFilter", "plan_completion"]
-
-# Prefix lines read for style, echo and open-block facts; suffix lines for the same.
-PREFIX_SAMPLE_LINES = 80
-SUFFIX_SAMPLE_LINES = 200
-# Lines above the cursor read to learn the indentation style.
-STYLE_SAMPLE_LINES = 40
 
 
 @attrs.frozen
@@ -51,66 +47,13 @@ class Stop:
     column: int | None = None
 
 
-class _Facts:
-    """What the rules need to know about the document, computed once per request."""
-
-    def __init__(self, ctx: FimContext) -> None:
-        parts = ctx.prefix.rsplit("\n", PREFIX_SAMPLE_LINES + 1)
-        self.prefix_lines = parts[1:-1] if len(parts) > PREFIX_SAMPLE_LINES + 1 else parts[:-1]
-        self.suffix_lines = ctx.suffix.split("\n", SUFFIX_SAMPLE_LINES + 1)[1:]
-        self.upcoming = upcoming_lines(ctx.suffix)
-        self.language_id = ctx.language_id
-        self.in_fence = False
-        self.fence_below = False
-        if ctx.language_id == "markdown":
-            self.in_fence = lang.in_code_fence(ctx.prefix)
-            self.fence_below = any(lang.is_fence(line.strip()) for line in self.suffix_lines)
-            if self.in_fence:
-                self.language_id = lang.fence_language(ctx.prefix)
-        self._line_prefix = ctx.line_prefix
-        # Prose inside a docstring: code's block rules do not apply to it.
-        self.in_docstring = ctx.language_id == "python" and lang.in_triple_quoted_string(ctx.prefix)
-        previous = next((line for line in reversed(self.prefix_lines) if line.strip()), "")
-        self.previous_indent = indent_width(previous)
-        self.next_indent = indent_width(self.upcoming[0]) if self.upcoming else 0
-
-    @functools.cached_property
-    def style(self) -> IndentStyle:
-        """The document's indentation, learned from the lines around the cursor (only when a
-        fix needs it: most one-line suggestions never do)."""
-        sample = [*self.prefix_lines[-STYLE_SAMPLE_LINES:], self._line_prefix, *self.suffix_lines[:20]]
-        return detect_style(sample, self.language_id)
-
-    def scope(self, ctx: FimContext, cursor_line: str) -> Scope:
-        base = indent_width(cursor_line)
-        closed = any(c in ctx.line_suffix for c in ")]}") or ctx.suffix_truncated
-        for line in self.suffix_lines:
-            if line.strip() and indent_width(line) < base:
-                closed = True
-                break
-        closer_below = bool(self.upcoming) and (
-            indent_width(self.upcoming[0]) == base and lang.is_closer_line(self.upcoming[0].strip(), self.language_id)
-        )
-        # A header the user typed opens the block the suggestion fills; on a blank line, the
-        # suggestion is a run of statements, except that one definition (a function, a method,
-        # or anything at top level) is a unit of its own.
-        header = bool(ctx.line_prefix.strip()) or base == 0 or lang.is_definition(cursor_line)
-        return Scope(
-            base=base,
-            opened=header and lang.opens_block(cursor_line, self.language_id),
-            language_id=self.language_id,
-            closed_below=closed,
-            closer_below=closer_below,
-        )
-
-
 class SuggestionFilter:
     """One request's filter chain: feed it the stream, then ask it for the suggestion."""
 
     def __init__(self, ctx: FimContext, plan: CompletionPlan) -> None:
         self.ctx = ctx
         self.plan = plan
-        self.facts = _Facts(ctx)
+        self.facts = DocumentFacts(ctx)
         self._parts: list[str] = []
         self._complete = False
         self._head = ""  # the head-fixed text the line rules last ran on
@@ -169,7 +112,10 @@ class SuggestionFilter:
         lines = head.split("\n")
         lines[0] = self.ctx.line_prefix + lines[0]
         ready = len(lines) if final else len(lines) - 1
-        if not self.plan.multiline:
+        multiline = self._multiline(lines, final)
+        if multiline is None:
+            return  # an Allman header (`greet()` then `{`): the next line decides
+        if not multiline:
             ready = 1  # one line only: complete as soon as a second one starts
         for index in range(self._checked, ready):
             stop = self._check_line(lines, index)
@@ -177,8 +123,28 @@ class SuggestionFilter:
                 self._stop(stop)
                 return
         self._checked = ready
-        if not self.plan.multiline and len(lines) > 1:
+        if not multiline and len(lines) > 1:
             self._stop(Stop("single-line", 1))
+
+    def _multiline(self, lines: list[str], final: bool = True) -> bool | None:
+        """Whether this suggestion may take several lines: the plan says so, or the plan allows
+        it and the completed first line (`lines[0]`, the whole cursor line) opens a block the
+        model wrote (`func area` + `(w, h float64) float64 {`), or is a definition whose `{`
+        stands on the next line (None while that line is still arriving)."""
+        if self.plan.multiline:
+            return True
+        if not self.plan.block_after_first_line or len(lines) < 2:
+            return False
+        written = lines[0][len(self.ctx.line_prefix) :]
+        if not written.strip():
+            return False
+        if lang.opens_block(lines[0], self.facts.language_id):
+            return True
+        if not lang.is_definition(lines[0]):
+            return False
+        if len(lines) == 2 and not final:
+            return None if lines[1].strip() in ("", "{") else False
+        return lines[1].strip() == "{"
 
     def _stop(self, stop: Stop) -> None:
         self.stop = stop
@@ -197,6 +163,12 @@ class SuggestionFilter:
         kept = repeated_line(lines, index)
         if kept is None:
             kept = repeated_group(lines, index)
+        if kept is None and facts.language_id != "markdown":
+            kept = doubled_line(lines, index)
+        if kept is None and not facts.in_prose and not facts.in_docstring:
+            kept = repeated_statement(lines, index, facts.language_id)
+            if kept is None:
+                kept = unreachable(lines, index)
         if kept is None:
             kept = echoed_block(lines, index, facts.prefix_lines, indent_width(lines[0]), facts.language_id)
         if kept is not None:
@@ -228,13 +200,22 @@ class SuggestionFilter:
 
     # -- fix rules --------------------------------------------------------------------------
 
+    def _collapse_stutters(self, lines: list[str]) -> list[str]:
+        """Runs written three to seven times in a line, kept once (line 0 read with the cursor
+        line's prefix, which must stay as it is)."""
+        prefix = self.ctx.line_prefix
+        first = collapse_stutter(prefix + lines[0], len(prefix))
+        result = [first[len(prefix) :] if first.startswith(prefix) else lines[0]]
+        return result + [collapse_stutter(line) for line in lines[1:]]
+
     def _fix(self, text: str) -> Suggestion | None:
         ctx, facts = self.ctx, self.facts
         if not text.strip():
             return None
         lines = text.split("\n")
-        if not self.plan.multiline:
+        if not self._multiline([ctx.line_prefix + lines[0], *lines[1:]]):
             lines = lines[:1]
+        lines = self._collapse_stutters(lines)
         if lines[0][:1].isspace() and not ctx.line_prefix.strip():
             lines[0] = fix_first_line_indent(
                 lines[0], ctx.line_prefix, facts.previous_indent, facts.next_indent, facts.style.unit
@@ -245,6 +226,11 @@ class SuggestionFilter:
         lines = strip_trailing(
             lines, keep_last=bool(ctx.line_suffix.strip()), keep_spaces=ctx.language_id == "markdown"
         )
+        if self.stop is None and not ctx.line_suffix.strip() and not (facts.in_docstring or facts.in_prose):
+            # The stream ended on its own: close what the suggestion opened and left open.
+            next_line = facts.upcoming[0] if facts.upcoming else None
+            above = facts.prefix_lines[-OPEN_WINDOW_LINES:]
+            lines = add_missing_closers(lines, ctx.line_prefix, next_line, facts.language_id, above)
         text = "\n".join(lines)
         if facts.language_id in ("json", "jsonc") and not ctx.line_suffix.strip():
             text = lang.fix_json_commas(text, facts.upcoming[0] if facts.upcoming else "")

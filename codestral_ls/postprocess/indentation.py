@@ -25,6 +25,10 @@ _LANGUAGE_UNITS = {
 }
 
 
+# Languages whose formatter indents with tabs (gofmt, make).
+_TAB_LANGUAGES = frozenset({"go", "makefile"})
+
+
 @attrs.frozen
 class IndentStyle:
     """How the document indents: with tabs or with `unit` spaces per level."""
@@ -72,6 +76,10 @@ def detect_style(lines: Sequence[str], language_id: str = "") -> IndentStyle:
             deltas[current - previous] += 1
         previous = current
     default_unit = _LANGUAGE_UNITS.get(language_id, 4)
+    if not tab_lines and not space_lines and language_id in _TAB_LANGUAGES:
+        # Nothing indented yet: gofmt's tabs are the rule, but a raw string may hold spaces, so
+        # the suggestion's whitespace is left as the model wrote it.
+        return IndentStyle(use_tabs=True, unit=TAB_WIDTH, mixed=True)
     if tab_lines and space_lines:
         return IndentStyle(use_tabs=tab_lines > space_lines, unit=default_unit, mixed=True)
     if tab_lines > space_lines:
@@ -103,6 +111,8 @@ def normalize(lines: list[str], style: IndentStyle, base: int, rescale: bool = T
     body = [(i, leading(line)) for i, line in enumerate(lines) if i > 0 and line.strip()]
     if not body or style.mixed:
         return lines
+    if any(ws.startswith("\t") for _, ws in body) and any(ws.startswith(" ") for _, ws in body):
+        return lines  # the suggestion mixes them itself (GNU style: a tab is 8 columns there)
     result = list(lines)
     if style.use_tabs:
         # Only lines indented with spaces alone; tabs then spaces is alignment, kept as is.

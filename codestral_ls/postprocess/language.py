@@ -14,6 +14,9 @@ INDENT_LANGUAGES = frozenset({"python", "yaml", "coffeescript", "nim", "pug", "s
 KEYWORD_END_LANGUAGES = frozenset(
     {"ruby", "lua", "elixir", "julia", "shellscript", "bash", "sh", "zsh", "crystal", "vb"}
 )
+SHELL_LANGUAGES = frozenset({"shellscript", "bash", "sh", "zsh"})
+# A shell `case` pattern line (`--verbose)`, `*.txt|*.md)`): its `)` closes no bracket.
+_CASE_PATTERN = re.compile(r"^\s*\(?[^()\s]([^()]*[^()\s])?\)")
 MARKUP_LANGUAGES = frozenset({"html", "xml", "vue", "svelte", "php", "javascriptreact", "typescriptreact", "astro"})
 
 _HASH = ("#",)
@@ -53,13 +56,18 @@ _LINE_COMMENTS: dict[str, tuple[str, ...]] = {
     "lisp": (";",),
 }
 
+_HASH_AT_WORD_START = frozenset({"shellscript", "bash", "sh", "zsh", "yaml", "toml", "dockerfile", "makefile"})
+_WORD_START_HASH = re.compile(r"(?:^|\s)#")
 # Characters that may stand alone right of the cursor without stopping a completion there.
 CLOSER_CHARS = frozenset(")]}\"'`;,:")
 BRACKET_PAIRS = {"(": ")", "[": "]", "{": "}"}
 CLOSING_BRACKETS = {")": "(", "]": "[", "}": "{"}
 
 _KEYWORD_CLOSER = re.compile(r"(end|fi|done|esac|endif|endfor|endwhile|until)\b")
-_CONTINUATION = re.compile(r"(\}\s*)?(else|elif|elsif|elseif|except|finally|catch|rescue|ensure|when|case|default)\b")
+# (`default=` or `case.x` is a keyword argument or a name, not a clause.)
+_CONTINUATION = re.compile(
+    r"(\}\s*)?(else|elif|elsif|elseif|except|finally|catch|rescue|ensure|when|case|default)\b(?!\s*(=(?!=)|[.,\[]))"
+)
 # Keywords that continue a block only in some languages (`when` is an English word elsewhere).
 _CONTINUATION_ONLY_IN = {
     "when": frozenset({"ruby", "elixir", "crystal", "kotlin"}),
@@ -70,22 +78,45 @@ _CONTINUATION_ONLY_IN = {
     "elif": frozenset({"python", "shellscript", "bash", "sh", "zsh"}),
 }
 _KEYWORD_OPENER = re.compile(r"(def|class|module|if|unless|while|until|for|case|begin|function|local function)\b")
+_LUA_FUNCTION = re.compile(r"\bfunction\b[\w.:\s]*\([^()]*\)$")
 _OPEN_TAG = re.compile(r"<([A-Za-z][\w:-]*)(\s[^<>]*)?>$")
 _ARROW_LANGUAGES = frozenset({"javascript", "typescript", "javascriptreact", "typescriptreact"})
 # Definition headers: a keyword (`def`, `fn`, `class`...) or, in Java/C#-like languages,
 # modifiers then a signature (`public String name() {`).
 _DEFINITION = re.compile(
     r"^\s*(export\s+|pub(\(\w+\))?\s+|public\s+|private\s+|protected\s+|static\s+|async\s+)*"
-    r"(def|class|fn|func|function|struct|enum|interface|impl|trait|module|type|record)\b"
+    r"(def|class|fn|func|fun|function|struct|enum|interface|impl|trait|module|type|record)\b"
 )
 _METHOD = re.compile(
     r"^\s*(public|private|protected|internal|static|override|virtual|final|abstract|async)\b"
     r"[^=;]*\)\s*(throws\s+[\w., ]+)?\s*\{?\s*$"
 )
+# Words that start statements, not signatures, when followed by a parenthesis.
+_STATEMENT_WORDS = (
+    r"(?:if|for|while|switch|catch|return|else|do|try|new|throw|case|go|defer|await|yield|delete|typeof|"
+    r"sizeof|using|lock|foreach|when|match|loop|unless|until|print|echo|elif|with|assert|raise|not|and|or)\b"
+)
+# A C, C++, Java or C# signature without modifiers: a type, a name, parameters, maybe `{`
+# (`int size() const {`, `void reset() {`, `std::string name() const`).
+_C_SIGNATURE = re.compile(
+    rf"^\s*(?!{_STATEMENT_WORDS})(template\s*<[^;{{}}]*>\s*)?[\w:<>,*&\[\]]+\s+([\w:<>,*&\[\]]+\s+)*[*&]*~?[A-Za-z_][\w:]*"
+    r"\s*\([^;{}]*\)\s*(const\s*|noexcept\s*|override\s*|final\s*)*(->\s*[^{;]+)?\{?\s*$"
+)
+# A JavaScript/TypeScript class or object method (`render() {`, `get area(): number {`).
+_JS_METHOD = re.compile(
+    rf"^\s*(?!{_STATEMENT_WORDS}|function\b)((static|async|get|set|public|private|protected|readonly|override)\s+)*\*?"
+    r"#?[A-Za-z_$][\w$]*\s*(<[^>]*>)?\s*\([^;]*\)\s*(:\s*[^={};]+)?\{\s*$"
+)
+_DECORATOR = re.compile(r"^\s*@[A-Za-z_][\w.]*")
+_DEFINITION_LINE = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]", re.MULTILINE)
 _TOP_LEVEL_MARKERS = ("\ndef ", "\nclass ", "\nasync def ", "\nimport ", "\nfrom ", "\n@")
-_TRIPLE_START = re.compile(r"^[ \t]*[rRbBuUfF]{0,2}(?:\"\"\"|''')", re.MULTILINE)
-_TRIPLE_END = re.compile(r"(?:\"\"\"|''')[ \t]*$", re.MULTILINE)
-_TRIPLE_ALONE = re.compile(r"^[ \t]*[rRbBuUfF]{0,2}(?:\"\"\"|''')[ \t]*$", re.MULTILINE)
+# Triple quotes where a string starts (line start, after `=`, `(`, `,`, `[`, `:`, `return`) or
+# ends (end of line, maybe before `)` or `,`): delimiters. Others (`r'"""'`) are content.
+_TRIPLE_DELIMITER = re.compile(
+    r"(?:^[ \t]*|[=(,\[:][ \t]*|\breturn[ \t]+)[rRbBuUfF]{0,2}(?:\"\"\"|''')"
+    r"|(?:\"\"\"|''')(?=[ \t]*[),\]]?[ \t]*$)",
+    re.MULTILINE,
+)
 _FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~)", re.MULTILINE)
 _FENCE_INFO = re.compile(r"^[ \t]*(?:```|~~~)[ \t]*([\w+#-]*)", re.MULTILINE)
 _FENCE_ALIASES = {
@@ -113,8 +144,9 @@ def line_comment_tokens(language_id: str) -> tuple[str, ...]:
     return _LINE_COMMENTS.get(language_id, _SLASH)
 
 
-def strip_strings(line: str) -> str:
-    """The line with the contents of its complete string literals blanked out.
+def strip_strings(line: str, keep_length: bool = False) -> str:
+    """The line with the contents of its complete string literals blanked out (removed, or
+    with `keep_length` replaced by spaces, so positions still match the line).
 
     An unterminated string keeps its opening quote and everything after it, so callers can
     still see that the line ends inside a string.
@@ -131,6 +163,9 @@ def strip_strings(line: str) -> str:
             elif char == quote:
                 quote = ""
                 out.append(char)
+                continue
+            if keep_length:
+                out.append(" ")
             continue
         if char in "\"'`":
             quote = char
@@ -160,8 +195,13 @@ def code_part(line: str, language_id: str) -> str:
     tokens = line_comment_tokens(language_id)
     if not tokens or not any(token in line for token in tokens):
         return line
-    blanked = strip_strings(line)
-    cut = min((i for i in (blanked.find(t) for t in tokens) if i >= 0), default=-1)
+    blanked = strip_strings(line, keep_length=True)
+    if language_id in _HASH_AT_WORD_START:
+        # `${src#/}`, `a#b`: a `#` inside a word starts no comment in shell, YAML or TOML.
+        found = _WORD_START_HASH.search(blanked)
+        cut = found.end() - 1 if found else -1
+    else:
+        cut = min((i for i in (blanked.find(t) for t in tokens) if i >= 0), default=-1)
     if cut < 0 or (language_id == "php" and blanked[cut : cut + 2] == "#["):
         return line
     return line[:cut]
@@ -177,27 +217,36 @@ def has_block_comments(language_id: str) -> bool:
     return "//" in line_comment_tokens(language_id) or language_id in ("css", "scss", "less", "sql")
 
 
-def in_block_comment(prefix: str) -> bool:
-    """Whether the cursor is inside a C-style block comment (`/* ... `) left open in the prefix."""
+def in_block_comment(prefix: str, language_id: str = "") -> bool:
+    """Whether the cursor is inside a C-style block comment (`/* ... `) left open in the prefix.
+    A `/*` inside a string or a line comment (`'**/*.js'`, `// see /*`) opens nothing."""
     start = prefix.rfind("/*")
-    return start >= 0 and prefix.find("*/", start) < 0
+    while start >= 0 and prefix.find("*/", start) < 0:
+        line_start = prefix.rfind("\n", 0, start) + 1
+        line_end = prefix.find("\n", start)
+        line = prefix[line_start : line_end if line_end >= 0 else len(prefix)]
+        if "/*" in strip_strings(code_part(line, language_id)):
+            return True
+        start = prefix.rfind("/*", 0, start)
+    return False
 
 
 def in_triple_quoted_string(prefix: str) -> bool:
     """Whether the cursor is inside a Python triple-quoted string (a docstring, usually).
 
-    Only triple quotes that open or close a line count (a docstring's first or last line, an
-    assignment ending with them); triple quotes in the middle of code, e.g. inside a regex,
-    are a string's content, not a delimiter.
+    Only triple quotes where a string starts or ends count (a docstring's first or last line,
+    an assignment of a string starting on its line); triple quotes in the middle of code, e.g.
+    inside a regex, are a string's content, not a delimiter.
     """
     if '"""' not in prefix and "'''" not in prefix:
         return False
-    # A docstring never spans a top-level definition or import: count from the last one.
+    # A docstring never spans a definition (at any level) or a top-level import: count from
+    # the last one, which also keeps a prefix window cut inside a docstring from misleading.
     start = max(prefix.rfind(marker) for marker in _TOP_LEVEL_MARKERS)
+    for found in _DEFINITION_LINE.finditer(prefix, max(start, 0)):
+        start = max(start, found.start() - 1)
     head, _, cursor_line = prefix[max(start, 0) :].rpartition("\n")
-    count = len(_TRIPLE_START.findall(head)) + len(_TRIPLE_END.findall(head))
-    count -= len(_TRIPLE_ALONE.findall(head))  # a line of bare triple quotes is one delimiter
-    count += len(_TRIPLE_START.findall(cursor_line))
+    count = len(_TRIPLE_DELIMITER.findall(head)) + len(_TRIPLE_DELIMITER.findall(cursor_line))
     return count % 2 == 1
 
 
@@ -219,6 +268,8 @@ def opens_block(line: str, language_id: str) -> bool:
     if language_id in KEYWORD_END_LANGUAGES:
         if re.search(r"(\bdo(\s*\|[^|]*\|)?|\bthen|\belse|\bbegin)$", code):
             return True
+        if language_id == "lua" and _LUA_FUNCTION.search(code):
+            return True  # `x = function(a)`, `['k'] = function(...)`
         if _KEYWORD_OPENER.match(stripped) and not re.search(r"\bend$", code):
             return True
     if language_id in MARKUP_LANGUAGES:
@@ -228,9 +279,20 @@ def opens_block(line: str, language_id: str) -> bool:
     return False
 
 
+def is_case_pattern(code: str, language_id: str) -> bool:
+    """Shell: whether a line starts with a `case` pattern, whose `)` is unbalanced on purpose."""
+    return language_id in SHELL_LANGUAGES and _CASE_PATTERN.match(code) is not None
+
+
 def is_definition(line: str) -> bool:
     """Whether a line starts a definition (function, method, class, type)."""
-    return _DEFINITION.search(line) is not None or _METHOD.search(line) is not None
+    return any(pattern.search(line) is not None for pattern in (_DEFINITION, _METHOD, _C_SIGNATURE, _JS_METHOD))
+
+
+def is_decorator(line: str) -> bool:
+    """Whether a line is a decorator or annotation (`@property`, `@Override`), the head of the
+    definition under it."""
+    return _DECORATOR.match(line) is not None
 
 
 def is_closer_line(stripped: str, language_id: str) -> bool:

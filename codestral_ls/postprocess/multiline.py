@@ -3,6 +3,8 @@ syntax around it, so the request asks for the right amount (stop sequences, toke
 
 from __future__ import annotations
 
+import re
+
 import attrs
 
 from ..context import FimContext
@@ -11,6 +13,12 @@ from .brackets import is_closers_only
 
 # A single line rarely needs more; asking for less lets the server stop sooner.
 SINGLE_LINE_MAX_TOKENS = 64
+# Data files whose lines are entries: one holding a key and a value is complete, and the
+# next entries may follow (`image: nginx█` + `\n    ports:\n      - "80:80"`).
+_ENTRY_LANGUAGES = frozenset({"yaml", "toml", "json", "jsonc", "ini", "properties"})
+_ENTRY = re.compile(r"""^\s*(- )?("[^"]*"|'[^']*'|[\w.$@-]+)\s*[:=]\s*\S""")
+# Single-line reasons where the line, once completed, may open a block worth continuing into.
+_MAY_OPEN_BLOCK = frozenset({"unfinished line", "inside an expression", "string"})
 # A line ending with one of these is unfinished: the model should complete this line only.
 _MID_EXPRESSION_END = frozenset("=+-*/%&|<>!.~^@?")
 
@@ -24,6 +32,9 @@ class CompletionPlan:
     max_tokens: int
     # Why this shape was chosen, for logs and tests ("blank line", "mid-line", ...).
     reason: str = ""
+    # A single-line plan at the end of a line whose first line may complete a block header
+    # (`func area` + `(w, h float64) float64 {`): the block's body then follows.
+    block_after_first_line: bool = False
 
 
 def multiline_reason(ctx: FimContext) -> tuple[bool, str]:
@@ -43,7 +54,9 @@ def multiline_reason(ctx: FimContext) -> tuple[bool, str]:
     if language_id == "python" and lang.in_triple_quoted_string(ctx.prefix):
         return not line_prefix.strip(), "docstring"
     stripped = line_prefix.strip()
-    if lang.has_block_comments(language_id) and (stripped.startswith(("*", "/*")) or lang.in_block_comment(ctx.prefix)):
+    if lang.has_block_comments(language_id) and (
+        stripped.startswith(("*", "/*")) or lang.in_block_comment(ctx.prefix, language_id)
+    ):
         return not stripped, "block comment"
     if not stripped:
         return True, "blank line"
@@ -55,6 +68,8 @@ def multiline_reason(ctx: FimContext) -> tuple[bool, str]:
         return False, "inside an expression"
     if lang.opens_block(line_prefix, language_id):
         return True, "opens a block"
+    if language_id in _ENTRY_LANGUAGES and _ENTRY.match(line_prefix) and not stripped.endswith((":", "=")):
+        return True, "end of an entry"
     last = stripped[-1]
     if last.isalnum() or last in "_ " or last in _MID_EXPRESSION_END:
         return False, "unfinished line"
@@ -62,8 +77,10 @@ def multiline_reason(ctx: FimContext) -> tuple[bool, str]:
 
 
 def plan_completion(ctx: FimContext, multiline_setting: str, max_tokens: int) -> CompletionPlan:
-    """The request's shape: single-line plans stop at the first newline and ask for fewer
-    tokens; multi-line plans rely on the filters to stop the stream at the end of the block."""
+    """The request's shape. No plan sends a `"\n"` stop: the filter ends a single line in the
+    stream (closing it at once), so a first line that turns out to open a block can go on into
+    the block. Single lines that cannot ask for fewer tokens; multi-line plans rely on the
+    filters to stop the stream at the end of the block."""
     if multiline_setting == "always":
         multiline, reason = True, "setting: always"
     elif multiline_setting == "never":
@@ -71,6 +88,8 @@ def plan_completion(ctx: FimContext, multiline_setting: str, max_tokens: int) ->
     else:
         multiline, reason = multiline_reason(ctx)
     if not multiline:
-        return CompletionPlan(False, ("\n",), min(max_tokens, SINGLE_LINE_MAX_TOKENS), reason)
+        grows = reason in _MAY_OPEN_BLOCK
+        budget = max_tokens if grows else min(max_tokens, SINGLE_LINE_MAX_TOKENS)
+        return CompletionPlan(False, (), budget, reason, block_after_first_line=grows)
     stop: tuple[str, ...] = ("\n\n",) if reason == "markdown prose" else ()
     return CompletionPlan(True, stop, max_tokens, reason)

@@ -12,6 +12,17 @@ FUZZY_MIN_CHARS = 16
 # suggestion.
 FAR_LINE_MIN_CHARS = 24
 LOOKAHEAD_LINES = 3
+_BLOCK_OPENERS = frozenset("{([:")
+_COMMENTS = ("//", "#", "--", "/*", "* ", "<!--")
+
+
+def _indent(line: str) -> int:
+    """Columns of indentation (a tab counting 4, as elsewhere)."""
+    stripped = line.lstrip(" \t")
+    whitespace = line[: len(line) - len(stripped)]
+    return len(whitespace) + 3 * whitespace.count("\t")
+
+
 _TOKEN = re.compile(r"\w+|\S")
 _NAME = re.compile(r"\w+")
 
@@ -79,6 +90,8 @@ def near_duplicate(line: str, other: str) -> bool:
     reproduced."""
     if line == other:
         return True
+    if not any(c.isalnum() for c in line):
+        return False  # decoration (`/*****`, ` *****/`) differs by one character on purpose
     longest = max(len(line.strip()), len(other.strip()))
     if min(len(line.strip()), len(other.strip())) < FUZZY_MIN_CHARS:
         return False
@@ -93,6 +106,16 @@ def reproduces_next_line(line: str, upcoming: Sequence[str]) -> bool:
     text = line.rstrip()
     if not text.strip() or not upcoming:
         return False
-    if near_duplicate(text, upcoming[0]):
+    if near_duplicate(text, upcoming[0]) and _indent(text) == _indent(upcoming[0]):
         return True
-    return len(text.strip()) >= FAR_LINE_MIN_CHARS and text in upcoming[1:]
+    stripped = text.strip()
+    if len(stripped) < FAR_LINE_MIN_CHARS or not any(c.isalnum() for c in text) or stripped.startswith(_COMMENTS):
+        return False  # short lines, decoration and comments recur everywhere
+    for position in range(1, len(upcoming)):
+        if upcoming[position - 1][-1:] in _BLOCK_OPENERS:
+            # The lines below open another block (`test('b', () => {`): its body repeating the
+            # suggestion's (`const model = new Model();`) is a sibling, not a reproduction.
+            return False
+        if text == upcoming[position]:
+            return True
+    return False

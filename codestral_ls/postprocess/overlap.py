@@ -32,7 +32,9 @@ def prefix_overlap(text: str, prefix: str) -> int:
     start = tail.find(first)
     while start >= 0:
         candidate = tail[start:]
-        if text.startswith(candidate) and _acceptable(candidate, tail, start):
+        # `var err` + ` error`: an echo ends where a token does, not inside a longer word.
+        splits_word = len(text) > len(candidate) and _word(candidate[-1]) and _word(text[len(candidate)])
+        if text.startswith(candidate) and not splits_word and _acceptable(candidate, tail, start):
             best = len(candidate)
             break  # the earliest start is the longest overlap
         start = tail.find(first, start + 1)
@@ -58,8 +60,8 @@ def _acceptable(overlap: str, tail: str, start: int) -> bool:
         # closer such as `{% endif %}` or `</div>`, which nests legitimately.
         line = echoed[0].strip()
         return line[-1] in ":{([" or len(line) >= MIN_ECHOED_LINE
-    if len(overlap) < MIN_LINE_OVERLAP:
-        return False
+    if len(overlap) < MIN_LINE_OVERLAP or overlap[0] in _LIST_SEPARATORS:
+        return False  # `return v, v` + `, v`: a new element, not the tail retyped
     # `tuple[float, █` + `float, float]`: a new element of a list repeats the one before it;
     # an echo restarts a statement or a clause (`return █` + `return x`, `in █` + `in items`).
     previous = tail[:start].rstrip(" \t")[-1:]

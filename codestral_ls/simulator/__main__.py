@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import sys
 from collections.abc import Sequence
 from typing import Any
 
+from ..arguments import non_negative_float, port_number, positive_int
 from .llamacpp import FakeLlamaCpp
 from .mistral import DEFAULT_TEXT, FakeMistral, LatencyProfile, Reply
 from .ollama import FakeOllama
@@ -33,12 +35,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="wire format to speak (set codestral.backend to the same name)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8787, help="port (0: any free port)")
+    parser.add_argument("--port", type=port_number, default=8787, help="port (0: any free port)")
     parser.add_argument("--api-key", default=None, help="require this Bearer key (default: any)")
     parser.add_argument("--text", default=DEFAULT_TEXT, help="the completion every request gets")
-    parser.add_argument("--ttft-ms", type=float, default=None, help="median time to first token")
-    parser.add_argument("--token-ms", type=float, default=None, help="delay between chunks")
-    parser.add_argument("--chunk-chars", type=int, default=4, help="characters per chunk")
+    parser.add_argument("--ttft-ms", type=non_negative_float, default=None, help="median time to first token")
+    parser.add_argument("--token-ms", type=non_negative_float, default=None, help="delay between chunks")
+    parser.add_argument("--chunk-chars", type=positive_int, default=4, help="characters per chunk")
     parser.add_argument("--instant", action="store_true", help="no simulated latency")
     return parser.parse_args(argv)
 
@@ -85,12 +87,24 @@ async def serve(args: argparse.Namespace) -> None:
         await asyncio.Event().wait()
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
     try:
-        asyncio.run(serve(parse_args(argv)))
+        asyncio.run(serve(args))
     except KeyboardInterrupt:
         pass
+    except OSError as exc:
+        # Port taken, address not on this machine, privileged port: one line, no traceback.
+        why = exc.strerror or str(exc)
+        hint = " (is another server using it? pick another --port, or --port 0 for any free one)"
+        print(
+            f"python -m codestral_ls.simulator: error: cannot listen on {args.host}:{args.port}: {why}"
+            + (hint if exc.errno == errno.EADDRINUSE else ""),
+            file=sys.stderr,
+        )
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -28,6 +28,10 @@ class FakeEndpoint(Generic[ReplyT]):
 
     # What a fake answers when it is given no responder.
     default_text = ""
+    # A misbehaving server: stream the whole scripted text whatever `max_tokens` asks for.
+    ignore_max_tokens = False
+    # Serve under this path prefix (a gateway's `https://gw/x`): requests outside it get 404.
+    base_path = ""
 
     def __init__(
         self,
@@ -97,6 +101,16 @@ class FakeEndpoint(Generic[ReplyT]):
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(until_counted(), timeout_s)
         return self.disconnects
+
+    def local_path(self, path: str) -> str | None:
+        """The route of a request path: query dropped, `base_path` removed (None: outside it)."""
+        route = path.split("?", 1)[0]
+        if not self.base_path:
+            return route
+        prefix = self.base_path.rstrip("/")
+        if route != prefix and not route.startswith(prefix + "/"):
+            return None
+        return route[len(prefix) :] or "/"
 
     def authorized(self, request: HttpRequest) -> bool:
         return self.api_key is None or request.headers.get("authorization", "") == f"Bearer {self.api_key}"

@@ -3,7 +3,9 @@
 Spec §4: SSE streams with **no** `[DONE]`, whose last event has `stop:true` and empty
 `content`; errors are `{"error":{"code","message","type"}}` with the HTTP status equal to
 `code`; a failure mid-stream is a `data: {"error":{...}}` event; `/infill` answers 501
-`not_supported_error` unless the model's GGUF declares FIM tokens (`infill_supported`).
+`not_supported_error` unless the model's GGUF declares FIM tokens (`infill_supported`); a prompt
+longer than `n_ctx` (`llama-server -c`) gets 400 `exceed_context_size_error`, with the
+`n_prompt_tokens` and `n_ctx` fields current builds add.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .selfhosted import (
     Responder,
     SelfHostedFake,
     json_line,
+    prompt_tokens,
     send_error,
     shape,
 )
@@ -38,6 +41,15 @@ _STOP_TYPES = {"stop": "word", "length": "limit", "eos": "eos"}
 def error_body(code: int, message: str) -> dict[str, Any]:
     """llama.cpp's error shape."""
     return {"error": {"code": code, "message": message, "type": _TYPES.get(code, "server_error")}}
+
+
+def context_error_body(n_prompt_tokens: int, n_ctx: int) -> dict[str, Any]:
+    """What current llama-server builds answer for a prompt that does not fit the slot's context."""
+    message = (
+        f"request ({n_prompt_tokens} tokens) exceeds the available context size ({n_ctx} tokens), try increasing it"
+    )
+    error = {"code": 400, "message": message, "type": "exceed_context_size_error"}
+    return {"error": {**error, "n_prompt_tokens": n_prompt_tokens, "n_ctx": n_ctx}}
 
 
 class FakeLlamaCpp(SelfHostedFake):
@@ -106,14 +118,18 @@ class FakeLlamaCpp(SelfHostedFake):
         if problem is not None:
             await exchange.send_json(problem[0], error_body(*problem))
             return
+        prompt = _infill_prompt(body) if infill else str(body["prompt"])
+        evaluated = prompt_tokens(prompt)
+        if evaluated > self.n_ctx:
+            await exchange.send_json(400, context_error_body(evaluated, self.n_ctx))
+            return
         reply = await self.reply_for(body)
         if isinstance(reply, ErrorReply):
             await send_error(exchange, reply)
             return
         stop = body.get("stop")
-        pieces, reason = shape(reply, stop, body.get("n_predict"), self.latency.chunk_chars)
-        prompt = _infill_prompt(body) if infill else str(body["prompt"])
-        evaluated = max(1, len(prompt) // 4)
+        n_predict = None if self.ignore_max_tokens else body.get("n_predict")
+        pieces, reason = shape(reply, stop, n_predict, self.latency.chunk_chars)
         text = reply if isinstance(reply, str) else getattr(reply, "text", "")
         stopping_word = ""
         if reason == "stop":

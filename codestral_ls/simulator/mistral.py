@@ -61,7 +61,8 @@ class FakeMistral(FakeEndpoint[Reply]):
         if not self.authorized(request):
             await exchange.send_json(401, {"message": "Unauthorized", "request_id": uuid.uuid4().hex}, _json_utf8())
             return
-        if request.method != "POST" or not _is_fim_route(request.path):
+        local = self.local_path(request.path)
+        if request.method != "POST" or local is None or not _is_fim_route(local):
             await exchange.send_json(404, {"detail": "Not Found"})
             return
         problems = _validate(body)
@@ -82,8 +83,13 @@ class FakeMistral(FakeEndpoint[Reply]):
             self.hung_up(record)
             raise
 
+    def _shape(self, reply: Scripted, body: dict[str, Any]) -> tuple[str, str]:
+        if self.ignore_max_tokens:
+            body = {key: value for key, value in body.items() if key != "max_tokens"}
+        return shape_reply(reply, body, self.latency.chunk_chars)
+
     async def _stream(self, exchange: Exchange, body: dict[str, Any], reply: Scripted, record: RecordedRequest) -> None:
-        text, finish = shape_reply(reply, body, self.latency.chunk_chars)
+        text, finish = self._shape(reply, body)
         pieces = split_chunks(text, self.latency.chunk_chars)
         chunk_id = uuid.uuid4().hex
         await exchange.start_stream(200, {"content-type": "text/event-stream"})
@@ -112,7 +118,7 @@ class FakeMistral(FakeEndpoint[Reply]):
     async def _complete(
         self, exchange: Exchange, body: dict[str, Any], reply: Scripted, record: RecordedRequest
     ) -> None:
-        text, finish = shape_reply(reply, body, self.latency.chunk_chars)
+        text, finish = self._shape(reply, body)
         pieces = split_chunks(text, self.latency.chunk_chars)
         await exchange.pause(self.latency.ttft_s(self._rng) + len(pieces) * self.latency.per_token_ms / 1000.0)
         if isinstance(reply, DropConnection):

@@ -5,6 +5,12 @@ an empty prompt answers `done_reason:"load"` and generates nothing; a non-empty 
 the model's `insert` capability (400 `"<model>" does not support insert`); `raw` ignores
 `suffix`; unknown models get 404 `model "<m>" not found, try pulling it first`; errors are
 `{"error":"..."}`, and a failure mid-stream is a last `{"error":...}` line on HTTP 200.
+
+Context window: the runtime window is `options.num_ctx`, else the model's `num_ctx` parameter
+(shown by `/api/show` only when set), else `DEFAULT_NUM_CTX`. A longer prompt is silently cut
+from the front, as Ollama does (`truncated_prompts` counts them; `prompt_eval_count` shows the
+window), unless the request says `"truncate": false`: then 400 `the input length exceeds the
+context length`.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from .selfhosted import (
     Responder,
     SelfHostedFake,
     json_line,
+    prompt_tokens,
     send_error,
     shape,
 )
@@ -31,6 +38,9 @@ FIM_TEMPLATE = "[SUFFIX]{{ .Suffix }}[PREFIX] {{ .Prompt }}"
 NDJSON = "application/x-ndjson"
 JSON_UTF8 = {"content-type": "application/json; charset=utf-8"}
 DEFAULT_MODELS: Mapping[str, Sequence[str]] = {"codestral:latest": ("completion", "insert")}
+# Ollama's own default on a machine with less than 24 GiB of VRAM (spec §3.1).
+DEFAULT_NUM_CTX = 4096
+TOO_LONG = "the input length exceeds the context length"
 
 
 def tag(name: str) -> str:
@@ -47,6 +57,7 @@ class FakeOllama(SelfHostedFake):
         *,
         models: Mapping[str, Sequence[str]] = DEFAULT_MODELS,
         context_length: int = 32768,
+        num_ctx: int | None = None,
         latency: LatencyProfile | None = None,
         api_key: str | None = None,
         host: str = "127.0.0.1",
@@ -55,6 +66,8 @@ class FakeOllama(SelfHostedFake):
         super().__init__(responder, latency=latency, api_key=api_key, host=host, port=port)
         self.models = {tag(name): list(caps) for name, caps in models.items()}
         self.context_length = context_length
+        self.num_ctx = num_ctx
+        self.truncated_prompts = 0
         self.version = "0.12.3"
 
     async def route(self, request: HttpRequest, body: Any, exchange: Exchange) -> None:
@@ -85,7 +98,7 @@ class FakeOllama(SelfHostedFake):
         template = FIM_TEMPLATE if "insert" in capabilities else "{{ .Prompt }}"
         shown = {
             "modelfile": f"FROM {name}\nTEMPLATE {json.dumps(template)}\n",
-            "parameters": 'stop "[INST]"',
+            "parameters": 'stop "[INST]"' + (f"\nnum_ctx {self.num_ctx}" if self.num_ctx else ""),
             "template": template,
             "details": _details(),
             "model_info": {
@@ -123,12 +136,21 @@ class FakeOllama(SelfHostedFake):
             loaded = {**head, "response": "", "done": True, "done_reason": "load"}
             await self._send(exchange, [], loaded, stream)
             return
+        window = self._window(body)
+        evaluated = prompt_tokens(str(body.get("prompt") or "") + ("" if raw else str(body.get("suffix") or "")))
+        if evaluated > window:
+            if body.get("truncate") is False:
+                await _error(exchange, 400, TOO_LONG)
+                return
+            self.truncated_prompts += 1  # Ollama keeps the end of the prompt and says nothing
+            evaluated = window
         reply = await self.reply_for(body)
         if isinstance(reply, ErrorReply):
             await send_error(exchange, reply)
             return
         options = body.get("options") or {}
-        pieces, reason = shape(reply, options.get("stop"), options.get("num_predict"), self.latency.chunk_chars)
+        num_predict = None if self.ignore_max_tokens else options.get("num_predict")
+        pieces, reason = shape(reply, options.get("stop"), num_predict, self.latency.chunk_chars)
         final: dict[str, Any] = {
             **head,
             "response": "",
@@ -136,7 +158,7 @@ class FakeOllama(SelfHostedFake):
             "done_reason": "length" if reason == "length" else "stop",
             "total_duration": 912345678,
             "load_duration": 1234567,
-            "prompt_eval_count": 21,
+            "prompt_eval_count": evaluated,
             "prompt_eval_duration": 45678901,
             "eval_count": len(pieces),
             "eval_duration": 345678901,
@@ -148,6 +170,12 @@ class FakeOllama(SelfHostedFake):
             return
         parts = [{**head, "response": piece, "done": False} for piece in pieces]
         await self._send(exchange, parts, final, True, reply)
+
+    def _window(self, body: dict[str, Any]) -> int:
+        requested = (body.get("options") or {}).get("num_ctx")
+        if isinstance(requested, int) and requested > 0:
+            return requested
+        return self.num_ctx or DEFAULT_NUM_CTX
 
     async def _send(
         self,

@@ -4,6 +4,7 @@ Spec §5: any non-null `suffix` is refused with 400 `suffix is not currently sup
 replies have the text completion shape (`choices[].text`); streams are SSE ending with
 `data: [DONE]`; errors are `{"error":{"message","type","param","code"}}` or, with
 `error_style="flat"` (older vLLM), `{"object":"error","message","type","param","code"}`.
+A prompt plus `max_tokens` longer than `max_model_len` gets vLLM's 400 "maximum context length".
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .selfhosted import (
     Responder,
     SelfHostedFake,
     json_line,
+    prompt_tokens,
     send_error,
     shape,
 )
@@ -101,17 +103,28 @@ class FakeOpenAI(SelfHostedFake):
         if not isinstance(body.get("prompt"), str):
             await self._fail(exchange, 400, "prompt must be a string", "prompt")
             return
+        prompt_count = prompt_tokens(body["prompt"])
+        max_tokens = body.get("max_tokens", 16)
+        wanted = prompt_count + (max_tokens if isinstance(max_tokens, int) else 0)
+        if wanted > self.max_model_len:
+            message = (
+                f"This model's maximum context length is {self.max_model_len} tokens. However, you requested "
+                f"{wanted} tokens ({prompt_count} in the messages, {max_tokens} in the completion). "
+                "Please reduce the length of the messages or completion."
+            )
+            await self._fail(exchange, 400, message)
+            return
         reply = await self.reply_for(body)
         if isinstance(reply, ErrorReply):
             await send_error(exchange, reply)
             return
-        pieces, reason = shape(reply, body.get("stop"), body.get("max_tokens", 16), self.latency.chunk_chars)
+        limit = None if self.ignore_max_tokens else max_tokens
+        pieces, reason = shape(reply, body.get("stop"), limit, self.latency.chunk_chars)
         finish = "length" if reason == "length" else "stop"
         completion_id = f"cmpl-{uuid.uuid4().hex}"
-        prompt_tokens = max(1, len(body["prompt"]) // 4)
         usage = {
-            "prompt_tokens": prompt_tokens,
-            "total_tokens": prompt_tokens + len(pieces),
+            "prompt_tokens": prompt_count,
+            "total_tokens": prompt_count + len(pieces),
             "completion_tokens": len(pieces),
         }
 

@@ -89,8 +89,12 @@ class SelfHostedFake(FakeEndpoint[Reply]):
         if not self.authorized(request):
             await self.unauthorized(exchange)
             return
+        local = self.local_path(request.path)
+        if local is None:
+            await exchange.send_json(404, {"error": "not found"})
+            return
         try:
-            await self.route(request, body, exchange)
+            await self.route(attrs.evolve(request, path=local), body, exchange)
             record.completed = exchange.finished
         except ClientGone:
             self.hung_up(record)
@@ -105,6 +109,11 @@ class SelfHostedFake(FakeEndpoint[Reply]):
         self.chunks_sent += 1
         if self.requests:
             self.requests[-1].chunks_sent += 1
+
+
+def prompt_tokens(prompt: str) -> int:
+    """The fakes' tokenizer: about four characters per token, as for code."""
+    return max(1, (len(prompt) + 3) // 4)
 
 
 def shape(reply: Reply, stop: Any, max_tokens: Any, chunk_chars: int) -> tuple[list[str], str]:

@@ -6,11 +6,12 @@ import io
 import json
 from collections.abc import AsyncIterator
 
+import attrs
 import httpx
 import pytest
 
 from codestral_ls.check import run_check
-from codestral_ls.config import Settings
+from codestral_ls.config import Settings, parse_settings
 from codestral_ls.simulator.llamacpp import FakeLlamaCpp
 from codestral_ls.simulator.mistral import ErrorReply, FakeMistral, LatencyProfile
 from codestral_ls.simulator.ollama import FakeOllama
@@ -202,3 +203,242 @@ async def test_llamacpp_serving_another_family_needs_its_template(client: httpx.
         assert 'fix: set `promptTemplate` to "qwen"' in text
         code, text = await check(Settings(backend="llamacpp", endpoint=fake.base_url, prompt_template="qwen"), client)
         assert code == 0, text
+
+
+# ---- settings check cannot use: a FAIL naming the setting, and no request anywhere ----------
+
+
+def recording_client() -> tuple[httpx.AsyncClient, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(500)
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(record)), seen
+
+
+async def test_an_unknown_backend_fails_before_any_request() -> None:
+    mocked, seen = recording_client()
+    async with mocked:
+        code, text = await check(Settings(backend="vllm", api_key=KEY), mocked)  # type: ignore[arg-type]
+    assert code == 1 and seen == []
+    assert "FAIL  setting backend (unknown backend 'vllm')" in text
+    assert "fix: set `backend` to one of: mistral, ollama, llamacpp, openai" in text
+
+
+@pytest.mark.parametrize(
+    ("raw", "line", "fix"),
+    [
+        ({"backend": "vllm"}, "FAIL  setting backend (invalid value 'vllm'", "set `backend` to one of: mistral"),
+        ({"endpoint": "localhost:11434"}, "FAIL  setting endpoint (must start with http://", "set `endpoint` to"),
+        ({"endpoint": 8080}, "FAIL  setting endpoint (expected a string URL", "set `endpoint` to"),
+    ],
+)
+async def test_a_setting_that_decides_where_to_connect_stops_the_check(
+    raw: dict[str, object], line: str, fix: str
+) -> None:
+    settings, problems = parse_settings({**raw, "apiKey": KEY})
+    mocked, seen = recording_client()
+    async with mocked:
+        out = io.StringIO()
+        code = await run_check(settings, out, {}, client=mocked, settings_problems=problems)
+    text = out.getvalue()
+    assert code == 1 and seen == [], text
+    assert line in text and f"fix: {fix}" in text
+    assert "nothing is sent while these settings are wrong" in text
+
+
+async def test_a_bad_endpoint_built_directly_is_refused_too() -> None:
+    mocked, seen = recording_client()
+    async with mocked:
+        code, text = await check(Settings(endpoint="codestral.mistral.ai", api_key=KEY), mocked)
+    assert code == 1 and seen == []
+    assert "FAIL  setting endpoint (must start with http:// or https://" in text
+
+
+async def test_another_bad_value_fails_but_the_connection_is_still_checked(client: httpx.AsyncClient) -> None:
+    async with FakeOllama(latency=FAST) as fake:
+        settings, problems = parse_settings({"backend": "ollama", "endpoint": fake.base_url, "debounceMs": -5})
+        out = io.StringIO()
+        code = await run_check(settings, out, {}, client=client, settings_problems=problems)
+    text = out.getvalue()
+    assert code == 1
+    assert "FAIL  setting debounceMs (invalid value -5" in text and "fix: correct `debounceMs`" in text
+    assert "ok    one tiny completion" in text
+
+
+async def test_an_unknown_setting_only_warns(client: httpx.AsyncClient) -> None:
+    async with FakeOllama(latency=FAST) as fake:
+        settings, problems = parse_settings({"backend": "ollama", "endpoint": fake.base_url, "debounce": 5})
+        out = io.StringIO()
+        code = await run_check(settings, out, {}, client=client, settings_problems=problems)
+    text = out.getvalue()
+    assert code == 0, text
+    assert "warn  setting debounce (unknown setting (ignored))" in text
+
+
+# ---- fix hints name the setting actually at fault ---------------------------------------------
+
+
+async def test_an_unreachable_url_template_is_blamed_not_the_endpoint(client: httpx.AsyncClient) -> None:
+    async with FakeMistral(api_key=KEY, latency=FAST) as gone:
+        url = gone.base_url
+    settings = Settings(api_key=KEY, url_template=url + "/v1/projects/p/models/{model}:{method}")
+    code, text = await check(settings, client)
+    assert code == 1 and "FAIL  one tiny completion" in text
+    assert "fix: check that the server runs and that `urlTemplate` is right" in text
+
+
+async def test_a_url_template_to_a_missing_route_is_blamed(client: httpx.AsyncClient) -> None:
+    async with FakeMistral(api_key=KEY, latency=FAST) as fake:
+        settings = Settings(api_key=KEY, url_template=fake.base_url + "/no/such/route/{model}")
+        code, text = await check(settings, client)
+    assert code == 1 and "FAIL  one tiny completion" in text
+    assert "fix: check `urlTemplate`" in text
+
+
+async def test_an_unusable_prompt_template_is_blamed(client: httpx.AsyncClient) -> None:
+    async with FakeOllama(latency=FAST) as fake:
+        settings = Settings(backend="ollama", endpoint=fake.base_url, prompt_template="<fim> {suffix}")
+        code, text = await check(settings, client)
+    assert code == 1 and "codestral.promptTemplate" in text
+    assert "fix: set `promptTemplate` to a template name" in text
+
+
+@pytest.mark.parametrize(
+    ("settings", "env", "named"),
+    [
+        (Settings(backend="openai", api_key_command="echo sk-wrong-0001"), {}, "`apiKeyCommand`"),
+        (
+            Settings(backend="openai", headers={"Authorization": "Bearer sk-wrong-0002"}),
+            {},
+            "the Authorization entry of `headers`",
+        ),
+        (Settings(backend="openai", api_key="sk-wrong-0003"), {}, "`apiKey`"),
+    ],
+    ids=["apiKeyCommand", "headers", "apiKey"],
+)
+async def test_a_refused_key_names_where_it_came_from(
+    client: httpx.AsyncClient, settings: Settings, env: dict[str, str], named: str
+) -> None:
+    async with FakeOpenAI(api_key=KEY, latency=FAST) as fake:
+        code, text = await check(attrs.evolve(settings, endpoint=fake.base_url), client, env)
+    assert code == 1
+    assert f"fix: check {named}" in text and "sk-wrong" not in text
+
+
+async def test_a_refused_environment_key_names_the_variable(client: httpx.AsyncClient) -> None:
+    async with FakeMistral(api_key="the-right-one", latency=FAST) as fake:
+        code, text = await check(Settings(endpoint=fake.base_url), client, {"MISTRAL_API_KEY": KEY})
+    assert code == 1
+    assert "MISTRAL_API_KEY" in text and "fix: check the environment variable MISTRAL_API_KEY" in text
+
+
+# ---- a password in the endpoint URL is never printed -------------------------------------------
+
+PASSWORD = "pw-s3cret-9f8e"
+
+
+@pytest.mark.parametrize("running", [True, False], ids=["server-up", "server-down"])
+async def test_the_endpoint_password_is_never_printed(client: httpx.AsyncClient, running: bool) -> None:
+    async with FakeOpenAI(latency=FAST) as fake:
+        endpoint = fake.base_url.replace("http://", f"http://gateway-user:{PASSWORD}@")
+        settings = Settings(backend="openai", endpoint=endpoint, model="mistralai/Codestral-22B-v0.1")
+        if running:
+            code, text = await check(settings, client)
+    if not running:
+        code, text = await check(settings, client)
+    assert PASSWORD not in text
+    assert "gateway-user:***@" in text
+    assert code == (0 if running else 1), text
+
+
+# ---- the prompt budget against a local server's context window (issue 10) -------------------
+
+
+async def test_llamacpp_with_a_small_window_warns_and_says_what_fits(client: httpx.AsyncClient) -> None:
+    async with FakeLlamaCpp(n_ctx=2048, latency=FAST) as fake:
+        code, text = await check(Settings(backend="llamacpp", endpoint=fake.base_url), client)
+    assert code == 0, text  # completions work; long files would be cut
+    assert "warn  context window (the prompt budget, about 2939 tokens" in text
+    assert "exceeds the server's 2048-token window" in text
+    assert (
+        "fix: lower `maxPrefixChars` (now 6000) to 3300, or start llama-server with a larger context (-c 3072)" in text
+    )
+
+
+async def test_llamacpp_with_room_to_spare_says_nothing_about_the_window(client: httpx.AsyncClient) -> None:
+    async with FakeLlamaCpp(n_ctx=32768, latency=FAST) as fake:
+        code, text = await check(Settings(backend="llamacpp", endpoint=fake.base_url), client)
+    assert code == 0 and "context window" not in text
+
+
+@pytest.mark.parametrize(
+    ("num_ctx", "max_prefix_chars", "expected"),
+    [
+        (2048, 6000, "exceeds the server's 2048-token window"),
+        (None, 20000, "may exceed the server's 4096-token window (Ollama's default"),
+        (None, 6000, None),
+        (8192, 20000, None),
+    ],
+)
+async def test_ollama_window_from_num_ctx_or_its_default(
+    client: httpx.AsyncClient, num_ctx: int | None, max_prefix_chars: int, expected: str | None
+) -> None:
+    async with FakeOllama(num_ctx=num_ctx, latency=FAST) as fake:
+        settings = Settings(backend="ollama", endpoint=fake.base_url, max_prefix_chars=max_prefix_chars)
+        code, text = await check(settings, client)
+    assert code == 0, text
+    if expected is None:
+        assert "context window" not in text
+    else:
+        assert "warn  context window" in text and expected in text
+        assert "PARAMETER num_ctx" in text and "OLLAMA_CONTEXT_LENGTH" in text
+
+
+async def test_openai_compatible_window_from_max_model_len(client: httpx.AsyncClient) -> None:
+    async with FakeOpenAI(max_model_len=2048, latency=FAST) as fake:
+        settings = Settings(backend="openai", endpoint=fake.base_url, model="mistralai/Codestral-22B-v0.1")
+        code, text = await check(settings, client)
+    assert code == 0, text
+    assert "exceeds the server's 2048-token window" in text and "--max-model-len 3072" in text
+
+
+# ---- an OpenAI-compatible server may complete with a name it does not list (issue 10) --------
+
+
+def alias_server(listed: list[str]) -> httpx.MockTransport:
+    """Lists `listed` but completes with any model name, as LM Studio and LiteLLM proxies do."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/models":
+            return httpx.Response(200, json={"object": "list", "data": [{"id": name} for name in listed]})
+        chunk = {
+            "id": "c",
+            "object": "text_completion",
+            "choices": [{"index": 0, "text": "a + b", "finish_reason": None}],
+        }
+        body = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
+        return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
+
+    return httpx.MockTransport(handle)
+
+
+async def test_openai_model_not_listed_but_served_passes() -> None:
+    async with httpx.AsyncClient(transport=alias_server(["local-model"])) as mocked:
+        settings = Settings(backend="openai", endpoint="http://127.0.0.1:1234", model="codestral")
+        code, text = await check(settings, mocked)
+    assert code == 0, text
+    assert "ok    reach 127.0.0.1:1234, key and model codestral" in text
+    assert "not in the server's list (local-model), but it completes with it" in text
+    assert "ok    one tiny completion" in text
+
+
+async def test_openai_model_neither_listed_nor_served_fails_with_the_listed_names(client: httpx.AsyncClient) -> None:
+    async with FakeOpenAI(latency=FAST) as fake:
+        code, text = await check(Settings(backend="openai", endpoint=fake.base_url), client)
+    assert code == 1
+    assert "model not found: codestral-latest (not in the server's list, and" in text
+    assert "does not exist" in text  # what the server said when a completion was tried
+    assert "fix: set `model` to one of: mistralai/Codestral-22B-v0.1" in text

@@ -108,9 +108,9 @@ async def test_an_error_event_mid_stream(fake: FakeLlamaCpp, client: httpx.Async
 
 
 async def test_error_statuses_use_the_error_object(fake: FakeLlamaCpp, client: httpx.AsyncClient) -> None:
-    message = "the request exceeds the available context size, try increasing it"
+    message = '"n_probs" must be a non-negative integer'
     fake.responder = lambda _body: ErrorReply(400, error_body(400, message))
-    with pytest.raises(InvalidRequest, match="exceeds the available context size"):
+    with pytest.raises(InvalidRequest, match="n_probs"):
         await collect(LlamaCppBackend(client, endpoint=fake.base_url), fim())
 
 

@@ -13,7 +13,7 @@ from codestral_ls.backends.openai import OpenAICompatBackend, completions_path
 from codestral_ls.backends.templates import QWEN
 from codestral_ls.errors import (
     AuthError,
-    InvalidRequest,
+    ContextWindowExceeded,
     ModelUnavailable,
     ProtocolError,
     RateLimited,
@@ -89,8 +89,9 @@ async def test_both_error_shapes_reach_the_user(fake: FakeOpenAI, client: httpx.
     fake.error_style = style  # type: ignore[assignment]
     message = "This model's maximum context length is 32768 tokens"
     fake.responder = lambda _body: ErrorReply(400, error_body(400, message, fake.error_style))
-    with pytest.raises(InvalidRequest, match="maximum context length is 32768"):
+    with pytest.raises(ContextWindowExceeded, match="maximum context length is 32768") as caught:
         await collect(OpenAICompatBackend(client, endpoint=fake.base_url), fim())
+    assert caught.value.n_ctx == 32768
 
 
 @pytest.mark.parametrize("style", ["nested", "flat"])

@@ -59,6 +59,7 @@ def run_script(name: str, tmp_path: Path, **env: str) -> subprocess.CompletedPro
         "CODESTRAL_TEST_PYTHON": sys.executable,
         "CODESTRAL_TEST_SERVER_CMD": json.dumps(SERVER_CMD),
         "XDG_STATE_HOME": str(state),  # Neovim's lsp.log, not the user's
+        "XDG_DATA_HOME": str(tmp_path / "data"),  # not the user's :CodestralInstall venv
         "TMPDIR": str(tmp_path),
         **env,
     }
@@ -110,3 +111,23 @@ def test_a_401_and_a_server_crash_raise_no_errors_in_the_editor(tmp_path: Path) 
 
 def test_completion_menu_fallback_inserts_the_suggestion(tmp_path: Path, endpoint: FakeMistral) -> None:
     run_script("test_menu", tmp_path, CODESTRAL_TEST_ENDPOINT=endpoint.base_url, CODESTRAL_API_KEY=KEY)
+
+
+def test_codestral_install_sets_up_the_server_from_this_checkout(
+    tmp_path: Path, endpoint: FakeMistral, wheelhouse: Path, path_without_server: str
+) -> None:
+    data_home = tmp_path / "data"
+    run_script(
+        "test_install",
+        tmp_path,
+        CODESTRAL_TEST_ENDPOINT=endpoint.base_url,
+        CODESTRAL_API_KEY=KEY,
+        PATH=path_without_server,
+        PIP_NO_INDEX="1",
+        PIP_FIND_LINKS=str(wheelhouse),
+    )
+    venv = data_home / "nvim" / "codestral-ls" / "venv"
+    # A real install, not this checkout on sys.path: the package sits in the venv's site-packages.
+    assert list(venv.glob("lib/python3*/site-packages/codestral_ls/server.py")), list(venv.rglob("codestral_ls*"))
+    assert (venv / ".codestral-ready").read_text().strip() == str(ROOT)
+    assert any(r.body.get("prompt", "").endswith('greeting = "') for r in endpoint.requests if isinstance(r.body, dict))

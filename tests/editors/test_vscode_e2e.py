@@ -3,10 +3,15 @@
 Offline, against the real server (`python -m codestral_ls` from this repo) and a local fake
 Codestral (FakeMistral) that only accepts one key. One session walks the user story:
 the status bar says ready -> typing shows ghost text -> Tab accepts it -> the saved file holds
-it -> a wrong key set with "Codestral: Set API Key" (SecretStorage) -> 401 -> the status bar
-shows an error -> a markdown file (markdown switched off) shows "disabled" -> the Python file
-still shows the error. Needs `editors/vscode/scripts/setup-e2e.sh` once (~2.5 min, ~0.8 GB);
-skips without it. Drives the browser with editors/vscode/e2e/run.mjs.
+it -> "Codestral: Trigger Suggestion" from the command palette shows it again -> a wrong key set
+with "Codestral: Set API Key" (SecretStorage) -> 401 -> the status bar shows an error naming
+SecretStorage -> an excluded markdown file shows the server's "disabled" -> the Python file
+still shows the error -> "Codestral: Disable Completions" shows "disabled" at once.
+Another installs the .vsix with no server anywhere: the extension sets up the server wheel it
+bundles in a private venv (pip, from a local wheelhouse) and ghost text comes from it. A third
+points serverPath nowhere: the pop-up says so and its "Set Server Path" button fixes it.
+Needs `editors/vscode/scripts/setup-e2e.sh` once (~2.5 min, ~0.8 GB); skips without it.
+Drives the browser with editors/vscode/e2e/run.mjs.
 """
 
 from __future__ import annotations
@@ -129,6 +134,7 @@ def vsix(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
         capture_output=True,
         timeout=300,
+        env={**os.environ, "PYTHON": sys.executable},  # builds the bundled server wheel
     )
     return path
 
@@ -139,11 +145,12 @@ def _session(
     settings: dict[str, Any],
     files: dict[str, str],
     driver_config: dict[str, Any],
-    extra_env: dict[str, str],
+    extra_env: dict[str, str | None],
 ) -> tuple[dict[str, Any], str]:
     """Install the .vsix into a fresh code-server, open `files` as a folder, run run.mjs.
 
-    Returns run.mjs's report and, for assertion messages, the report plus the logs.
+    `extra_env` values of None remove the variable. Returns run.mjs's report and, for assertion
+    messages, the report plus the logs.
     """
     env = _setup()
     home, data, extensions = tmp_path / "home", tmp_path / "data", tmp_path / "extensions"
@@ -168,8 +175,12 @@ def _session(
         XDG_DATA_HOME=str(home / ".local" / "share"),
         XDG_CACHE_HOME=str(home / ".cache"),
         PYTHONPATH=str(REPO),
-        **extra_env,
     )
+    for key, value in extra_env.items():
+        if value is None:
+            process_env.pop(key, None)
+        else:
+            process_env[key] = value
     code_server = [env["node24"], env["codeServer"], "--user-data-dir", str(data)]
     code_server += ["--extensions-dir", str(extensions)]
     subprocess.run(
@@ -212,7 +223,7 @@ def _session(
                 ["node", str(EXTENSION / "e2e" / "run.mjs"), str(tmp_path / "run.json")],
                 capture_output=True,
                 text=True,
-                timeout=240,
+                timeout=420,
             )
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -243,7 +254,8 @@ def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, vsix: Path
             # The repo's own server: a Python runs `python -m codestral_ls`.
             "codestral.serverPath": sys.executable,
             "codestral.trace.server": "verbose",
-            "codestral.languages": {"markdown": False},
+            # Excluded: the server's own per-file "disabled" (the extension only knows enable/languages).
+            "codestral.exclude": ["notes.md"],
         },
         files={"add.py": "", "notes.md": ""},
         driver_config={
@@ -265,8 +277,17 @@ def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, vsix: Path
     saved = (tmp_path / "ws" / "add.py").read_text()
     assert saved.startswith(f"def add(a, b):\n    {COMPLETION}"), diagnostics
     assert steps["error after 401"]["label"].startswith("Codestral: error"), diagnostics
-    # Per file: markdown is off in the settings; the Python file still shows the error.
-    assert steps["disabled for this file"]["label"].startswith("Codestral: disabled"), diagnostics
+    # The key came from SecretStorage, and the message says so (the server only knows "apiKey").
+    assert "SecretStorage" in steps["error after 401"]["label"], diagnostics
+    assert "Codestral: Set API Key" in steps["error after 401"]["label"], diagnostics
+    assert "SecretStorage" in (steps["error after 401"]["notification"] or ""), diagnostics
+    # The command palette offers "Codestral: Trigger Suggestion", and it asks at once.
+    assert COMPLETION in steps["trigger from the palette"]["ghost"], diagnostics
+    # Disabling shows without a keystroke (run.mjs types nothing between the two).
+    assert steps["disable shows at once"]["label"] == "Codestral: disabled - completions are disabled", diagnostics
+    assert steps["enable again"]["label"].startswith("Codestral: error"), diagnostics
+    # Per file: notes.md is excluded, which only the server knows; the Python file still shows the error.
+    assert steps["disabled for this file"]["label"].startswith("Codestral: disabled - this file matches"), diagnostics
     assert steps["other file keeps the global state"]["label"].startswith("Codestral: error")
 
     # Accepting ran the item's command: VS Code -> vscode-languageclient -> the server.
@@ -281,17 +302,75 @@ def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, vsix: Path
     assert keys[-1] == f"Bearer {WRONG_KEY}", keys  # SecretStorage's key replaced it
 
 
-def test_a_missing_server_says_what_to_do(tmp_path: Path, vsix: Path) -> None:
+def test_a_missing_server_says_what_to_do_and_its_pop_up_fixes_it(tmp_path: Path, vsix: Path) -> None:
     report, diagnostics = _session(
         tmp_path,
         vsix,
         settings={"codestral.serverPath": str(tmp_path / "nowhere" / "codestral-ls")},
         files={"add.py": ""},
-        driver_config={"scenario": "missing", "fileName": "add.py"},
+        driver_config={"scenario": "missing", "fileName": "add.py", "serverPathFix": sys.executable},
         extra_env={},
     )
     assert report["ok"], diagnostics
-    label = {step["name"]: step for step in report["steps"]}["status missing"]["label"]
+    steps = {step["name"]: step for step in report["steps"]}
+    label = steps["status missing"]["label"]
     assert label.startswith("Codestral: missing - codestral.serverPath is set to"), label
     assert "nowhere/codestral-ls" in label and "not an executable" in label, label
     assert report["notification"] and "codestral.serverPath" in report["notification"], diagnostics
+    # The pop-up's "Set Server Path" took the path and the server started with it: in code-server
+    # the path went to the machine settings, the only ones a remote window reads it from.
+    assert steps["status ready after setting the path"]["label"].startswith("Codestral: ready"), diagnostics
+    machine = json.loads((tmp_path / "data" / "Machine" / "settings.json").read_text())
+    assert machine["codestral.serverPath"] == sys.executable, machine
+    assert f"Starting {sys.executable} -m codestral_ls (from setting)" in _lsp_trace(tmp_path), diagnostics
+
+
+def test_the_vsix_sets_up_its_bundled_server_on_first_run(
+    tmp_path: Path, vsix: Path, wheelhouse: Path, path_without_server: str, fake_codestral: FakeMistral
+) -> None:
+    # No serverPath, no project venv, no codestral-ls on PATH: only a Python 3.11+ named python3.
+    # First codestral.interpreter names no Python: the extension says so; its pop-up clears it.
+    missing_python = tmp_path / "nowhere" / "python3"
+    report, diagnostics = _session(
+        tmp_path,
+        vsix,
+        settings={
+            "codestral.endpoint": fake_codestral.base_url,
+            "codestral.trace.server": "verbose",
+            "codestral.interpreter": str(missing_python),
+        },
+        files={"add.py": ""},
+        driver_config={
+            "scenario": "bundled",
+            "pythonFix": "",  # empty: back to searching PATH
+            "fileName": "add.py",
+            "typed": "def add(a, b):",
+            "expectGhost": COMPLETION,
+            "readyTimeoutMs": 240000,
+        },
+        extra_env={
+            "CODESTRAL_API_KEY": GOOD_KEY,
+            "PATH": path_without_server,
+            "PYTHONPATH": None,  # the server must come from the venv, not from this checkout
+            "PIP_NO_INDEX": "1",
+            "PIP_FIND_LINKS": str(wheelhouse),
+        },
+    )
+    assert report["ok"], diagnostics
+    steps = {step["name"]: step for step in report["steps"]}
+    # No fit Python: said in the status bar and a notification, with what was tried and the fixes.
+    missing = steps["status missing python"]["label"]
+    assert missing.startswith("Codestral: missing - The extension sets up its bundled codestral-ls"), missing
+    assert f"{missing_python} not found" in missing and "Python 3.11" in missing, missing
+    notification = steps["set python from the pop-up"]["notification"]
+    assert "codestral.interpreter" in notification and "codestral.serverPath" in notification, notification
+    machine = json.loads((tmp_path / "data" / "Machine" / "settings.json").read_text())
+    assert "codestral.interpreter" not in machine, machine  # the pop-up cleared it
+    assert COMPLETION in steps["ghost text"]["ghost"], diagnostics
+    # The ghost text came from the venv the extension made in its global storage.
+    (ready,) = (tmp_path / "data").rglob(".codestral-ready")
+    venv = ready.parent
+    assert ready.read_text().startswith("codestral_ls-"), diagnostics
+    assert list(venv.glob("lib/python3*/site-packages/codestral_ls/server.py")), diagnostics
+    assert f"Starting {venv / 'bin' / 'python'} -m codestral_ls (from bundled)" in _lsp_trace(tmp_path), diagnostics
+    assert fake_codestral.requests, diagnostics

@@ -6,6 +6,7 @@ import pytest
 
 from codestral_ls.postprocess.brackets import (
     close_only_what_is_open,
+    closed_entries,
     is_closers_only,
     replace_closers,
     scan,
@@ -67,6 +68,15 @@ def test_is_closers_only(line_suffix: str, closers_only: bool) -> None:
         ("foo(", "x))", ")", ("x)", 1)),
         ("{", "\n  return 1;\n", "}", ("\n  return 1;\n", 0)),
         ("{", "\n  return 1;\n}", "}", ("\n  return 1;\n}", 1)),
+        # Typed over by bracket stack, the suggestion going on after the closers.
+        ('const s = "', 'Hi, " + name;', '";', ('Hi, " + name;', 2)),
+        ('describe("p", () => {', "\n  it();\n});", "})", ("\n  it();\n});", 2)),
+        ("with open(path", ") as f:\n    data = f.read()", ")", (") as f:\n    data = f.read()", 1)),
+        ('print(f"', 'total: {n}", file=sys.stderr)', '")', ('total: {n}", file=sys.stderr)', 2)),
+        # The cursor in a string the editor did not close: the `)` comes after the string.
+        ('getLogger("p', 'ygls").setLevel(WARNING)', ")", ('ygls").setLevel(WARNING)', 1)),
+        # The suggestion writes the outer closer itself: the one after the cursor goes.
+        ("res.", "json())", ")", ("json())", 1)),
     ],
 )
 def test_replace_closers(line_prefix: str, text: str, line_suffix: str, expected: tuple[str, int]) -> None:
@@ -96,3 +106,16 @@ def test_trim_surplus_closers_keeps_what_is_needed() -> None:
 )
 def test_close_only_what_is_open(prefix_lines: list[str], line_prefix: str, text: str, kept: str) -> None:
     assert close_only_what_is_open(text, prefix_lines, line_prefix, "python") == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "stack", "closed"),
+    [
+        ("a)", ("(",), {0: 2}),
+        ('x")', ("(", '"'), {1: 2, 0: 3}),
+        ("(b)", ("(",), {}),  # its own pair closes nothing from before
+        ("});\n  more", ("(", "{"), {1: 1, 0: 2}),
+    ],
+)
+def test_closed_entries(text: str, stack: tuple[str, ...], closed: dict[int, int]) -> None:
+    assert closed_entries(text, stack) == closed

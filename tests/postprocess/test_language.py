@@ -123,3 +123,91 @@ def test_fix_json_commas(text: str, next_line: str, fixed: str) -> None:
 )
 def test_is_definition(line: str, definition: bool) -> None:
     assert lang.is_definition(line) is definition
+
+
+@pytest.mark.parametrize(
+    ("line", "definition"),
+    [
+        # Signatures without modifiers (C, C++, Java, C#) and JavaScript/TypeScript methods.
+        ("    int size() const {", True),
+        ("    void reset() {", True),
+        ("static int max(int a, int b) {", True),
+        ("  render() {", True),
+        ("  get area(): number {", True),
+        ("  async load(id: string): Promise<void> {", True),
+        ("fun main() {", True),
+        # Statements that look alike.
+        ("    if (x) {", False),
+        ("    for (int i = 0; i < n; i++) {", False),
+        ("  go func() {", False),
+        ("  return foo(x)", False),
+        ('  it("works", () => {', False),
+        ("  } else if (x) {", False),
+        ("   items.forEach((x) => {", False),
+    ],
+)
+def test_is_definition_without_modifiers(line: str, definition: bool) -> None:
+    assert lang.is_definition(line) is definition
+
+
+@pytest.mark.parametrize(
+    ("line", "language_id", "code"),
+    [
+        ('while [ "$src" != "${src#/}" ]; do', "shellscript", 'while [ "$src" != "${src#/}" ]; do'),
+        ("if test $# = 1; then", "shellscript", "if test $# = 1; then"),
+        ("ls # list", "shellscript", "ls "),
+        ("url: http://x/#anchor  # note", "yaml", "url: http://x/#anchor  "),
+        # A comment after a string is found at its own column.
+        ("  { 7, 'utf-16', 9 },   -- note", "lua", "  { 7, 'utf-16', 9 },   "),
+        ('x = "it # is"  # c', "python", 'x = "it # is"  '),
+    ],
+)
+def test_code_part(line: str, language_id: str, code: str) -> None:
+    assert lang.code_part(line, language_id) == code
+
+
+@pytest.mark.parametrize(
+    ("prefix", "inside"),
+    [
+        ("/* open\n * more ", True),
+        ("/* closed */\nint x = ", False),
+        ("files = glob('**/*.js')\nx = ", False),  # `/*` in a string
+        ("// see /*\nint x = ", False),  # `/*` in a line comment
+    ],
+)
+def test_in_block_comment(prefix: str, inside: bool) -> None:
+    assert lang.in_block_comment(prefix, "javascript") is inside
+
+
+@pytest.mark.parametrize(
+    ("prefix", "inside"),
+    [
+        ('def f():\n    """Doc\n    ', True),
+        ('s = """Gur Mra\nbs Clguba"""\n\nd = {}\nfor c in (65, 97):\n    for i in ra', False),
+        ('x = """one line"""\ny = ', False),
+        # A window that starts inside a docstring is judged from the last definition.
+        ('text of a docstring cut by the window."""\n    def f(self):\n        els', False),
+    ],
+)
+def test_in_triple_quoted_string(prefix: str, inside: bool) -> None:
+    assert lang.in_triple_quoted_string(prefix) is inside
+
+
+@pytest.mark.parametrize(
+    ("line", "language_id", "opens"),
+    [
+        ("  ['codestral/status'] = function(...)", "lua", True),
+        ("local f = function(a, b)", "lua", True),
+        ("  default=10,", "python", False),
+    ],
+)
+def test_opens_block_more(line: str, language_id: str, opens: bool) -> None:
+    assert lang.opens_block(line, language_id) is opens
+
+
+@pytest.mark.parametrize(
+    ("stripped", "continues"),
+    [("default:", True), ("case 2:", True), ("default=10,", False), ("case.value = 1", False)],
+)
+def test_is_continuation_line_not_a_keyword_argument(stripped: str, continues: bool) -> None:
+    assert lang.is_continuation_line(stripped, "python") is continues

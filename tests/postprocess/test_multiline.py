@@ -41,11 +41,30 @@ def test_auto_plan(document: str, language_id: str, multiline: bool, reason: str
     assert (plan.multiline, plan.reason) == (multiline, reason)
 
 
-def test_single_line_plans_stop_at_newline_and_ask_for_less() -> None:
-    plan = plan_completion(context_at("x = █\n"), "auto", 256)
-    assert plan.stop == ("\n",)
-    assert plan.max_tokens == SINGLE_LINE_MAX_TOKENS
+@pytest.mark.parametrize(
+    ("document", "language_id", "grows", "max_tokens"),
+    [
+        ("x = █\n", "python", True, 256),  # `x = lambda:` / `x = {` may open a block
+        ("func area█\n", "go", True, 256),
+        ("foo(█)\n", "javascript", True, 256),  # a callback `function () {`
+        ("foo(█, b)\n", "python", False, SINGLE_LINE_MAX_TOKENS),  # mid-line
+        ("x = 1  # explain █\n", "python", False, SINGLE_LINE_MAX_TOKENS),
+        ('msg = "Hello, █\n', "python", True, 256),  # `if name == "admin":` completes a string, then a block
+    ],
+)
+def test_single_line_plans_send_no_newline_stop(document: str, language_id: str, grows: bool, max_tokens: int) -> None:
+    # The filter ends the line in the stream, so a first line that opens a block can go on.
+    plan = plan_completion(context_at(document, language_id), "auto", 256)
+    assert not plan.multiline
+    assert "\n" not in plan.stop
+    assert (plan.block_after_first_line, plan.max_tokens) == (grows, max_tokens)
+
+
+def test_single_line_budget_never_exceeds_the_setting() -> None:
     assert plan_completion(context_at("x = █\n"), "auto", 16).max_tokens == 16
+    assert plan_completion(context_at("foo(█, b)\n"), "auto", 16).max_tokens == 16
+    never = plan_completion(context_at("x = █\n"), "never", 256)
+    assert (never.block_after_first_line, never.max_tokens) == (False, SINGLE_LINE_MAX_TOKENS)
 
 
 def test_settings_override_the_position() -> None:
@@ -53,3 +72,18 @@ def test_settings_override_the_position() -> None:
     assert not plan_completion(context_at("def f():\n    █"), "never", 256).multiline
     assert plan_completion(context_at("def f():\n    █"), "auto", 256).stop == ()
     assert plan_completion(context_at("# T\n\n█", "markdown"), "auto", 256).stop == ("\n\n",)
+
+
+@pytest.mark.parametrize(
+    ("document", "language_id", "multiline", "reason"),
+    [
+        ("services:\n  web:\n    image: nginx█\n", "yaml", True, "end of an entry"),
+        ("[package]\nedition = 2021█\n", "toml", True, "end of an entry"),
+        ('{\n  "port": 8080█\n}', "json", True, "end of an entry"),
+        ("    image: █\n", "yaml", True, "opens a block"),  # a key without its value yet
+        ("x = 2021█\n", "python", False, "unfinished line"),  # only data files have entries
+    ],
+)
+def test_data_entries_are_complete_lines(document: str, language_id: str, multiline: bool, reason: str) -> None:
+    plan = plan_completion(context_at(document, language_id), "auto", 256)
+    assert (plan.multiline, plan.reason) == (multiline, reason)

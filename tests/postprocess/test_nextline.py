@@ -73,6 +73,18 @@ def test_upcoming_lines_skip_the_cursor_line_and_blanks() -> None:
         ("    return compute_total(items, tax)", ["    x = 1", "    return compute_total(items, tax)"], True),
         ("        type: string", ["      region:", "        type: string"], False),  # repetitive data
         ("    return compute(total)", [], False),
+        # A line's copy further down inside another block is a sibling (repetitive tests).
+        ("  const model = new StatusModel();", ["test('b', () => {", "  const model = new StatusModel();"], False),
+        # Decoration and comments recur: `/****` is not ` ****/`, a comment two lines down is no copy.
+        (" " + "*" * 40 + "/", ["/" + "*" * 40], False),
+        (
+            "  // You may rewrite this in your derived class",
+            ["  }", "  // You may rewrite this in your derived class"],
+            False,
+        ),
+        # A near copy must stand at the same indentation (a tab vs four spaces are different lines).
+        ("\t    return compute_total(items, tax)", ["    return compute_total(items, tax);"], False),
+        ("    return compute_total(items, tax)", ["    return compute_total(items, tax);"], True),
     ],
 )
 def test_reproduces_next_line(line: str, upcoming: list[str], reproduced: bool) -> None:

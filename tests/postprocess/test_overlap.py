@@ -34,6 +34,11 @@ from codestral_ls.postprocess.overlap import prefix_overlap, trim_suffix_overlap
         ("    }\n", "}\n\nfunction g() {}", 0),
         ("", "anything", 0),
         ("abc", "", 0),
+        # An echo ends where a token does: `var err` + ` error` is a longer word.
+        ("\tvar err", " error", 0),
+        ('sed "s#$prefix', '#$prefix_real#"', 0),
+        # A new element after a list separator: `return v, v` + `, v`.
+        ("        return v, v", ", v", 0),
     ],
 )
 def test_prefix_overlap(prefix: str, text: str, overlap: int) -> None:

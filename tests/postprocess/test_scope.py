@@ -95,3 +95,53 @@ def test_keyword_markup_and_yaml(case: Scope, lines: list[str], kept: int | None
 )
 def test_depth_change(line: str, language_id: str, change: int) -> None:
     assert depth_change(line, language_id) == change
+
+
+@pytest.mark.parametrize(
+    ("lower_lines", "closed_below", "indent", "closes"),
+    [
+        (((0, True),), False, 0, True),  # `}` at the closer's column: the document has it
+        (((0, False),), False, 0, False),  # `func next() {`: the block's `}` is missing
+        (((0, True),), False, 2, False),  # the `}` below closes the class, not the method
+        (((2, False), (0, True)), False, 0, True),
+        ((), True, 4, True),  # nothing below within the window: what the context says
+        ((), False, 4, False),
+    ],
+)
+def test_closes_below(lower_lines: tuple[tuple[int, bool], ...], closed_below: bool, indent: int, closes: bool) -> None:
+    case = Scope(4, False, "go", closed_below, False, lower_lines=lower_lines)
+    assert case.closes_below(indent) is closes
+
+
+@pytest.mark.parametrize(
+    ("case", "lines", "kept"),
+    [
+        # A decorator starts the unit: the next decorated method is not part of it.
+        (
+            scope(4, False),
+            ["    @property", "    def area(self):", "        return 1", "", "    @property", "    def b(self):"],
+            4,
+        ),
+        # Allman: a definition, then its `{` on the next line, is one unit.
+        (
+            scope(4, False, "csharp", closed_below=False),
+            ["    public void Run()", "    {", "        Go();", "    }", "", "    public void Stop()"],
+            4,
+        ),
+        # A closer below of another kind closes another block (`done` is not our `fi`).
+        (
+            Scope(0, True, "shellscript", True, True, closer_below_text="done"),
+            ["if [ -r x ]; then", "  echo x", "fi"],
+            3,
+        ),
+        (Scope(0, True, "shellscript", True, True, closer_below_text="fi"), ["if [ -r x ]; then", "  echo x", "fi"], 2),
+        # YAML: on a key of a list item, the next item of that list is one more unit.
+        (
+            scope(4, False, "yaml", closed_below=False),
+            ["    run: make", "  - name: test", "    run: make test", "  - name: lint"],
+            3,
+        ),
+    ],
+)
+def test_units(case: Scope, lines: list[str], kept: int | None) -> None:
+    assert first_cut(case, lines) == kept

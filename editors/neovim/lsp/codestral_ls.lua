@@ -1,7 +1,9 @@
 -- codestral-ls for `vim.lsp.enable('codestral_ls')` (Neovim 0.11+). Works on its own; the
 -- `codestral` plugin's setup() extends it with your settings and draws ghost text on 0.10/0.11.
+local installed = pcall(require, 'codestral.install') and require('codestral.install').server_cmd()
 return {
-  cmd = { 'codestral-ls' },
+  -- The server :CodestralInstall made, else codestral-ls on PATH.
+  cmd = installed or { 'codestral-ls' },
   -- Settings travel as flat camelCase initializationOptions, and under `codestral` for
   -- workspace/configuration pulls and didChangeConfiguration.
   init_options = {},

@@ -100,6 +100,8 @@ H.wait_eq('ghost again', { { row = 0, col = 8, text = 'a, b):' } }, H.ghost)
 H.input('<Esc>')
 H.wait_eq('ghost cleared on InsertLeave', {}, H.ghost)
 H.lua('vim.cmd.CodestralDisable()')
+-- The statusline says so at once, before any keystroke or server reply.
+H.eq('Codestral: disabled', H.lua('return require("codestral").statusline()'), 'statusline right after :CodestralDisable')
 H.wait_for('didChangeConfiguration with enable=false', function()
   local changes = H.messages_with(log, 'workspace/didChangeConfiguration')
   return changes[1] and changes[#changes].params.settings.codestral.enable == false
@@ -111,6 +113,7 @@ vim.wait(300)
 H.eq(before, #H.messages_with(log, 'textDocument/inlineCompletion'), 'no requests while disabled')
 H.eq({}, H.ghost(), 'no ghost while disabled')
 H.lua('vim.cmd.CodestralEnable()')
+H.truthy(H.lua('return require("codestral").statusline()') ~= 'Codestral: disabled', 'statusline after :CodestralEnable')
 H.input('<BS>(')
 H.wait_eq('ghost after re-enabling', { { row = 0, col = 8, text = 'a, b):' } }, H.ghost)
 

@@ -4,9 +4,15 @@
 //
 //   node run.mjs <config.json>
 //   config: {url, playwrightCore, chromium, profileDir, artifactsDir, scenario, fileName,
-//            and for scenario "story": typed, expectGhost, wrongKey, disabledFile}
-//   scenario "story": ready -> ghost text -> Tab -> save -> wrong key -> error -> disabled file;
-//   scenario "missing": the server cannot be found -> status "missing" and a notification.
+//            readyTimeoutMs?, and for "story"/"bundled": typed, expectGhost; for "story": wrongKey,
+//            disabledFile; for "missing": serverPathFix; for "bundled": pythonFix?}
+//   scenario "story": ready -> ghost text -> Tab -> save -> "Trigger Suggestion" from the palette
+//     -> wrong key -> error -> disabled file -> "Disable Completions" shows at once -> re-enable;
+//   scenario "bundled": with `pythonFix`, first no fit Python: status "missing" and a notification
+//     -> its "Set Python Path" button -> pythonFix typed in; then ready (after the extension set
+//     up its bundled server) -> ghost text;
+//   scenario "missing": the server cannot be found -> status "missing" and a notification ->
+//     its "Set Server Path" button -> the path typed in -> the server starts.
 //
 // Prints one JSON line: {ok, steps: [{name, ms, ...}], error?}. Exits 0 even on failure so the
 // caller always gets the report; screenshots land in artifactsDir.
@@ -88,6 +94,7 @@ async function openFile(name) {
   }, 30000);
 }
 
+/** Runs a command from the palette; fails if the palette does not list it. */
 async function runCommand(title) {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
@@ -95,6 +102,11 @@ async function runCommand(title) {
   await input.fill(`>${title}`);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10000 });
   await page.keyboard.press('Enter');
+}
+
+async function clickEditor() {
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
 }
 
 async function main() {
@@ -125,12 +137,37 @@ async function main() {
         await toast.waitFor({ timeout: 10000 });
         report.notification = (await toast.innerText()).replace(/\s+/g, ' ');
       });
+      // The pop-up's own way out, as a code-server user would take it.
+      await step('set server path from the pop-up', async () => {
+        const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'codestral' }).first();
+        await toast.getByRole('button', { name: 'Set Server Path' }).click();
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ state: 'visible', timeout: 10000 });
+        await input.fill(config.serverPathFix);
+        await page.keyboard.press('Enter');
+      });
+      await step('status ready after setting the path', async () => ({ label: await waitForStatus('Codestral: ready', 60000) }));
       report.ok = true;
       return;
     }
 
+    if (config.scenario === 'bundled' && config.pythonFix !== undefined) {
+      await step('status missing python', async () => ({ label: await waitForStatus('Codestral: missing', 30000) }));
+      await step('set python from the pop-up', async () => {
+        const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Python' }).first();
+        await toast.waitFor({ timeout: 10000 });
+        const notification = (await toast.innerText()).replace(/\s+/g, ' ');
+        await toast.getByRole('button', { name: 'Set Python Path' }).click();
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ state: 'visible', timeout: 10000 });
+        await input.fill(config.pythonFix);
+        await page.keyboard.press('Enter');
+        return { notification };
+      });
+    }
+
     // The readiness signal: the server's first `ready`. Typing before it is lost (spec pitfall).
-    await step('status ready', async () => ({ label: await waitForStatus('Codestral: ready', 60000) }));
+    await step('status ready', async () => ({ label: await waitForStatus('Codestral: ready', config.readyTimeoutMs ?? 60000) }));
 
     await step('type', async () => {
       await page.locator('.monaco-editor .view-lines').first().click();
@@ -147,6 +184,11 @@ async function main() {
       return { ghost: text };
     });
 
+    if (config.scenario === 'bundled') {
+      report.ok = true;
+      return;
+    }
+
     await step('tab accepts', async () => {
       await page.keyboard.press('Tab');
       await poll('the ghost text to go', async () => !(await ghostText()).includes(config.expectGhost), 5000);
@@ -156,6 +198,22 @@ async function main() {
     });
 
     await step('status back to ready', async () => ({ label: await waitForStatus('Codestral: ready', 15000) }));
+
+    // "Codestral: Trigger Suggestion" is in the palette and asks for a suggestion at once.
+    await step('trigger from the palette', async () => {
+      await clickEditor();
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(1000); // let an automatic suggestion come, to dismiss it
+      await page.keyboard.press('Escape');
+      await poll('no ghost text', async () => !(await ghostText()).includes(config.expectGhost), 5000);
+      await runCommand('Codestral: Trigger Suggestion');
+      const text = await poll('ghost text after the command', async () => {
+        const ghost = await ghostText();
+        return ghost.includes(config.expectGhost) ? ghost : null;
+      }, 10000);
+      await page.keyboard.press('Escape');
+      return { ghost: text };
+    });
 
     // A wrong key through the extension's own command: SecretStorage -> apiKey -> 401.
     await step('set a wrong key', async () => {
@@ -179,7 +237,12 @@ async function main() {
         await page.keyboard.type(line, { delay: 30 });
         await page.keyboard.press('Enter');
         const label = await waitForStatus('Codestral: error', 7000).catch(() => null);
-        if (label) return { label, attempts: attempt + 1 };
+        if (label) {
+          // The server's pop-up about it (told once).
+          const toast = page.locator('.notifications-toasts .notification-toast', { hasText: '401' }).first();
+          const notification = await toast.waitFor({ timeout: 5000 }).then(() => toast.innerText(), () => null);
+          return { label, attempts: attempt + 1, notification: notification && notification.replace(/\s+/g, ' ') };
+        }
         await page.keyboard.press('Escape');
         await page.keyboard.press('Enter');
       }
@@ -197,6 +260,18 @@ async function main() {
     await step('other file keeps the global state', async () => {
       await openFile(config.fileName);
       return { label: await waitForStatus('Codestral: error', 10000) };
+    });
+
+    // Disabling shows at once, without a keystroke; enabling brings the server's state back.
+    await step('disable shows at once', async () => {
+      const t0 = Date.now();
+      await runCommand('Codestral: Disable Completions');
+      const label = await waitForStatus('Codestral: disabled', 5000);
+      return { label, afterMs: Date.now() - t0 };
+    });
+    await step('enable again', async () => {
+      await runCommand('Codestral: Enable Completions');
+      return { label: await waitForStatus('Codestral: error', 5000) };
     });
 
     report.ok = true;

@@ -17,7 +17,7 @@ cd "$EXT"
 [[ -d node_modules/vscode-languageclient ]] || timed npm ci --no-audit --no-fund
 timed npm test
 timed npm run --silent typecheck
-timed sh scripts/package.sh "$EXT/codestral-ls.vsix" >/dev/null
+timed env PYTHON="$PYTHON" sh scripts/package.sh "$EXT/codestral-ls.vsix" >/dev/null
 cd "$ROOT"
 timed "$PYTHON" -m pytest -q tests/editors/test_vscode_settings.py
 timed bash "$EXT/scripts/setup-e2e.sh"

@@ -1,15 +1,23 @@
-/** Finds the codestral-ls executable: the serverPath setting, else the project's venv, else PATH. */
+/**
+ * Finds an installed codestral-ls: the serverPath setting, else the project's venv, else PATH.
+ * When none is found the extension sets up the server it bundles (bundledServer.ts).
+ */
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface ServerCommand {
   command: string;
   args: string[];
   /** Where it came from, for the log and the status tooltip. */
-  source: 'setting' | 'venv' | 'path';
+  source: 'setting' | 'venv' | 'path' | 'bundled';
 }
 
-export type Discovery = { ok: true; server: ServerCommand } | { ok: false; help: string };
+/**
+ * `bad-setting`: serverPath names no executable (an error, never a silent fallback);
+ * `not-found`: nothing installed, so the bundled server is next.
+ */
+export type Discovery = { ok: true; server: ServerCommand } | { ok: false; reason: 'bad-setting' | 'not-found'; help: string };
 
 export interface DiscoveryInput {
   /** The `codestral.serverPath` setting; empty or null means "look for it". */
@@ -32,11 +40,12 @@ export function findServer(input: DiscoveryInput): Discovery {
     if (!input.isExecutable(resolved)) {
       return {
         ok: false,
+        reason: 'bad-setting',
         help:
           `codestral.serverPath is set to "${configured}", which is not an executable file` +
           (resolved !== configured ? ` (resolved to "${resolved}")` : '') +
           '. Point it at the codestral-ls executable or at a Python that has codestral-ls installed, ' +
-          'or clear it to use the project venv or PATH.',
+          'or clear it to use the project venv, PATH or the server bundled with the extension.',
       };
     }
     // A Python interpreter runs the server as a module: `python -m codestral_ls`.
@@ -65,20 +74,24 @@ export function findServer(input: DiscoveryInput): Discovery {
     ...input.workspaceFolders.map((f) => path.join(f, ...venvBin, exe)),
     `${exe} on PATH`,
   ];
-  return {
-    ok: false,
-    help:
-      'The codestral-ls language server was not found. Install it with `pipx install codestral-ls` ' +
-      '(or `pip install codestral-ls` into the project\'s .venv), or set `codestral.serverPath` to ' +
-      'the executable or to a Python that has it installed, then run "Codestral: Restart Server". ' +
-      `Looked for: ${looked.join(', ')}.`,
-  };
+  return { ok: false, reason: 'not-found', help: `No installed codestral-ls found (looked for: ${looked.join(', ')}).` };
 }
 
-function expand(value: string, input: DiscoveryInput): string {
+/** `~` and `${workspaceFolder}` expanded, as VS Code users expect in path settings. */
+export function expand(value: string, input: Pick<DiscoveryInput, 'homeDir' | 'workspaceFolders'>): string {
   let out = value;
   if (out === '~' || out.startsWith('~/')) out = input.homeDir + out.slice(1);
   const first = input.workspaceFolders[0];
   if (first !== undefined) out = out.split('${workspaceFolder}').join(first);
   return out;
+}
+
+/** An existing regular file the user may run. */
+export function isExecutableFile(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -1,7 +1,7 @@
 /** Maps VS Code's `codestral.*` configuration to the server's flat camelCase settings object. */
 
 /** Settings that only the extension reads; never sent to the server. */
-export const EXTENSION_ONLY_KEYS: readonly string[] = ['serverPath', 'trace.server'];
+export const EXTENSION_ONLY_KEYS: readonly string[] = ['serverPath', 'interpreter', 'trace.server'];
 
 /** Server settings that are not kept in settings.json (the key lives in SecretStorage). */
 export const SECRET_KEYS: readonly string[] = ['apiKey'];

@@ -1,5 +1,7 @@
 /** The server's state as the status bar shows it: a small state machine fed by `codestral/status`. */
 
+import { languageEnabled } from './settings';
+
 export const SERVER_STATES = ['ready', 'fetching', 'error', 'rate-limited', 'disabled'] as const;
 export type ServerState = (typeof SERVER_STATES)[number];
 /** States the extension knows before or without the server. */
@@ -49,6 +51,21 @@ export function isServerState(value: unknown): value is ServerState {
 }
 
 /**
+ * Why the user's own switches (`codestral.enable`, `codestral.languages`) leave a file of
+ * `languageId` without completions, in the server's words; undefined when they do not. The
+ * status bar says so at once, without waiting for the server to refuse the next request.
+ */
+export function switchedOff(
+  enable: boolean,
+  languages: Readonly<Record<string, boolean>> | undefined,
+  languageId: string | undefined,
+): string | undefined {
+  if (!enable) return 'completions are disabled';
+  if (languageId !== undefined && !languageEnabled(true, languages, languageId)) return `completions are disabled for ${languageId}`;
+  return undefined;
+}
+
+/**
  * Global state plus the set of documents the server said are disabled. `disabled` with a `uri`
  * concerns that file only; any other state naming the uri lifts it.
  */
@@ -94,11 +111,15 @@ export class StatusModel {
     return this.state;
   }
 
-  view(activeUri?: string): StatusView {
+  /** `off`: the reason from `switchedOff` for the active file, which wins while the server runs. */
+  view(activeUri?: string, off?: string): StatusView {
     let state = this.state;
     let message = this.message;
     const serverUp = state !== 'starting' && state !== 'stopped' && state !== 'missing';
-    if (serverUp && activeUri !== undefined && this.disabledDocs.has(activeUri)) {
+    if (serverUp && off !== undefined) {
+      state = 'disabled';
+      message = off;
+    } else if (serverUp && activeUri !== undefined && this.disabledDocs.has(activeUri)) {
       state = 'disabled';
       message = this.disabledDocs.get(activeUri) ?? '';
     }

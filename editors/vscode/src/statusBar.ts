@@ -1,7 +1,8 @@
 /** The status-bar item and the `codestral.state` context key, drawn from a StatusModel. */
 
 import * as vscode from 'vscode';
-import { StatusModel } from './status';
+import { SECTION } from './settings';
+import { StatusModel, switchedOff } from './status';
 
 export class StatusBar implements vscode.Disposable {
   readonly model = new StatusModel();
@@ -33,8 +34,10 @@ export class StatusBar implements vscode.Disposable {
   }
 
   render(): void {
-    const uri = vscode.window.activeTextEditor?.document.uri.toString();
-    const view = this.model.view(uri);
+    const document = vscode.window.activeTextEditor?.document;
+    const config = vscode.workspace.getConfiguration(SECTION);
+    const off = switchedOff(config.get<boolean>('enable', true), config.get<Record<string, boolean>>('languages'), document?.languageId);
+    const view = this.model.view(document?.uri.toString(), off);
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
     this.item.accessibilityInformation = { label: view.label };

@@ -39,6 +39,7 @@ test('serverPath expands ~ and ${workspaceFolder}', () => {
 test('a serverPath that is not executable is an error, not a silent fallback', () => {
   const found = findServer(input(['/usr/bin/codestral-ls'], { serverPath: '/nope/codestral-ls' }));
   assert.equal(found.ok, false);
+  assert.equal(!found.ok && found.reason, 'bad-setting');
   assert.match(!found.ok ? found.help : '', /codestral\.serverPath is set to "\/nope\/codestral-ls"/);
 });
 
@@ -70,12 +71,11 @@ test('Windows uses Scripts\\ and .exe', () => {
   assert.equal(found.ok && found.server.source, 'venv');
 });
 
-test('when nothing is found, the help says what to do and where it looked', () => {
+test('when nothing is installed, the bundled server is next; the log says where it looked', () => {
   const found = findServer(input([]));
   assert.equal(found.ok, false);
+  assert.equal(!found.ok && found.reason, 'not-found');
   const help = found.ok ? '' : found.help;
-  assert.match(help, /pipx install codestral-ls/);
-  assert.match(help, /codestral\.serverPath/);
   assert.match(help, /\/proj\/\.venv\/bin\/codestral-ls/);
   assert.match(help, /on PATH/);
 });

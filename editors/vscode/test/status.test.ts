@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { StatusModel } from '../src/status';
+import { StatusModel, switchedOff } from '../src/status';
 
 test('starts as starting, then follows the server', () => {
   const model = new StatusModel();
@@ -79,4 +79,32 @@ test('a settings change forgets per-document verdicts, keeping the global state'
   assert.equal(model.view('file:///p/a.py').state, 'disabled');
   model.forgetDocuments();
   assert.equal(model.view('file:///p/a.py').state, 'error');
+});
+
+test('switchedOff: the user\'s switches, in the server\'s words', () => {
+  const cases: Array<[boolean, Record<string, boolean> | undefined, string | undefined, string | undefined]> = [
+    [true, undefined, 'python', undefined],
+    [false, undefined, 'python', 'completions are disabled'],
+    [false, undefined, undefined, 'completions are disabled'],
+    [true, { markdown: false }, 'markdown', 'completions are disabled for markdown'],
+    [true, { markdown: false }, 'python', undefined],
+    [true, { '*': false, python: true }, 'python', undefined],
+    [true, { '*': false }, 'go', 'completions are disabled for go'],
+    [true, { '*': false }, undefined, undefined],
+  ];
+  for (const [enable, languages, languageId, expected] of cases) {
+    assert.equal(switchedOff(enable, languages, languageId), expected, JSON.stringify([enable, languages, languageId]));
+  }
+});
+
+test('disabled by the user shows at once while the server runs, and goes when switched back', () => {
+  const model = new StatusModel();
+  model.apply({ state: 'error', message: 'rejected (401)' });
+  const off = switchedOff(false, undefined, 'python');
+  assert.equal(model.view('file:///a.py', off).label, 'Codestral: disabled - completions are disabled');
+  assert.equal(model.view('file:///a.py', off).background, undefined);
+  assert.equal(model.view('file:///a.py', undefined).label, 'Codestral: error - rejected (401)');
+  // Before the server runs (or when it is missing) that state matters more.
+  model.set('missing', 'not found');
+  assert.equal(model.view('file:///a.py', off).state, 'missing');
 });

@@ -11,7 +11,7 @@ local M = {}
 --- @field suggest string|false      ask for a suggestion now
 
 --- @class codestral.Options
---- @field cmd string[]              how to start the server
+--- @field cmd string[]|nil          how to start the server (nil: the one :CodestralInstall made, else codestral-ls on PATH)
 --- @field settings table            server settings, camelCase as in docs (endpoint, apiKey, model, ...)
 --- @field filetypes string[]|nil    attach only to these filetypes (nil: every file buffer)
 --- @field mode 'auto'|'native'|'ghost'|'menu'  how suggestions are shown
@@ -19,7 +19,7 @@ local M = {}
 --- @field keymaps codestral.Keymaps|false
 
 M.defaults = {
-  cmd = { 'codestral-ls' },
+  cmd = nil,
   settings = {},
   filetypes = nil,
   mode = 'auto',
@@ -59,7 +59,7 @@ function M.resolve(opts)
     return nil, { ('options must be a table, got %s'):format(type(opts)) }
   end
   for key in pairs(opts) do
-    if M.defaults[key] == nil and key ~= 'filetypes' then
+    if M.defaults[key] == nil and key ~= 'filetypes' and key ~= 'cmd' then
       table.insert(problems, ('unknown option %q'):format(tostring(key)))
     end
   end
@@ -70,7 +70,7 @@ function M.resolve(opts)
     end
   end
 
-  if not is_list_of_strings(resolved.cmd, false) then
+  if resolved.cmd ~= nil and not is_list_of_strings(resolved.cmd, false) then
     table.insert(problems, 'cmd: expected a non-empty list of strings')
   end
   if type(resolved.settings) ~= 'table' or vim.islist(resolved.settings) and #resolved.settings > 0 then

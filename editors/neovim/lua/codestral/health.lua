@@ -38,7 +38,7 @@ function M.check()
   end
   if not options then
     health.warn('setup() has not been called', { 'require("codestral").setup({ ... }) in your config' })
-    options = require('codestral.config').defaults
+    options = vim.tbl_extend('force', require('codestral.config').defaults, { cmd = codestral.default_cmd() })
   else
     local how = ({ native = 'native inline completion (vim.lsp.inline_completion)',
                    ghost = 'ghost text drawn by the plugin',
@@ -52,7 +52,8 @@ function M.check()
   local exe = cmd[1] and vim.fn.exepath(cmd[1]) or ''
   if exe == '' then
     health.error(('server command not found: %s'):format(table.concat(cmd, ' ')),
-      { 'pip install codestral-ls (into a Python on $PATH), or set the `cmd` option' })
+      { ':CodestralInstall (installs it from this plugin\'s checkout into a private venv)',
+        'or from a checkout: pipx install ./  (then codestral-ls is on $PATH)', 'or set the `cmd` option' })
   else
     health.ok(('server command: %s (%s)'):format(table.concat(cmd, ' '), exe))
     local ok, result = pcall(function()
@@ -64,6 +65,10 @@ function M.check()
       health.warn(('`%s --version` failed: %s'):format(table.concat(cmd, ' '),
         ok and vim.trim((result.stderr or '') .. ' (exit ' .. tostring(result.code) .. ')') or tostring(result)))
     end
+  end
+  local install = require('codestral.install')
+  if install.server_cmd() then
+    health.info('installed by :CodestralInstall in ' .. install.venv_dir())
   end
   local status = require('codestral.status')
   local clients = vim.lsp.get_clients({ name = 'codestral_ls' })

@@ -5,6 +5,7 @@ local M = {}
 local api = vim.api
 local config = require('codestral.config')
 local ghost = require('codestral.ghost')
+local install = require('codestral.install')
 local menu = require('codestral.menu')
 local status = require('codestral.status')
 
@@ -30,13 +31,18 @@ local function resolve_mode(mode)
   return mode
 end
 
+--- The server command when setup() is given none: the one :CodestralInstall made, else PATH's.
+function M.default_cmd()
+  return install.server_cmd() or { 'codestral-ls' }
+end
+
 --- The LSP client config that setup() registers (on top of lsp/codestral_ls.lua).
 function M.lsp_config(options)
   options = options or M.options or config.defaults
   local settings = vim.deepcopy(options.settings)
   return {
     name = NAME,
-    cmd = options.cmd,
+    cmd = options.cmd or M.default_cmd(),
     filetypes = options.filetypes,
     init_options = settings,
     settings = { codestral = vim.deepcopy(settings) },
@@ -72,6 +78,7 @@ function M.set_enabled(enabled)
   end
   M.options.settings.enable = enabled
   ghost.enabled = enabled
+  status.set_switched_off(not enabled)
   if not enabled then
     for _, buf in ipairs(api.nvim_list_bufs()) do
       ghost.clear(buf)
@@ -170,6 +177,38 @@ local function set_keymaps(keymaps)
   end
 end
 
+--- Start (or restart) the server with `cmd` for every buffer that should have it.
+local function use_cmd(cmd)
+  M.options.cmd = cmd
+  for _, client in ipairs(clients()) do
+    if vim.fn.has('nvim-0.11') == 1 then client:stop() else client.stop() end
+  end
+  -- The old clients must be gone, or vim.lsp.start would reuse them.
+  vim.wait(3000, function() return #clients() == 0 end, 50)
+  if vim.lsp.config and vim.lsp.enable then
+    vim.lsp.config(NAME, { cmd = cmd })
+    vim.lsp.enable(NAME)
+  end
+  -- Buffers opened before: start them as FileType would have (vim.lsp.enable only does so
+  -- itself once Neovim has finished starting).
+  local group = (vim.lsp.config and vim.lsp.enable) and 'nvim.lsp.enable' or 'codestral'
+  for _, buf in ipairs(api.nvim_list_bufs()) do
+    if api.nvim_buf_is_loaded(buf) and vim.bo[buf].buftype == '' and vim.bo[buf].filetype ~= '' then
+      pcall(api.nvim_exec_autocmds, 'FileType', { group = group, buffer = buf, modeline = false })
+    end
+  end
+end
+
+--- :CodestralInstall [python] — install the server from this checkout, then use it (unless
+--- setup() was given its own `cmd`).
+function M.install(python)
+  install.install(python, function(ok)
+    if ok and M.options and not M.cmd_given then
+      use_cmd(install.server_cmd() or M.default_cmd())
+    end
+  end)
+end
+
 local function create_commands()
   api.nvim_create_user_command('CodestralEnable', function() M.set_enabled(true) end,
     { desc = 'Turn Codestral completions on' })
@@ -177,6 +216,8 @@ local function create_commands()
     { desc = 'Turn Codestral completions off' })
   api.nvim_create_user_command('CodestralToggle', function() M.set_enabled(not M.is_enabled()) end,
     { desc = 'Toggle Codestral completions' })
+  api.nvim_create_user_command('CodestralInstall', function(args) M.install(args.args) end,
+    { desc = 'Install codestral-ls from this plugin\'s checkout into a private venv', nargs = '?', complete = 'file' })
   api.nvim_create_user_command('CodestralStatus', function()
     vim.notify(table.concat(M.status_lines(), '\n'), vim.log.levels.INFO)
   end, { desc = 'Show the state of codestral-ls' })
@@ -192,10 +233,13 @@ function M.setup(opts)
   if vim.fn.has('nvim-0.10') == 0 then
     error('codestral.setup: Neovim 0.10 or newer is required', 0)
   end
+  M.cmd_given = options.cmd ~= nil
+  options.cmd = options.cmd or M.default_cmd()
   M.options = options
   M.mode = resolve_mode(options.mode)
   ghost.auto_trigger = options.auto_trigger
   ghost.enabled = options.settings.enable ~= false
+  status.switched_off = not ghost.enabled
   api.nvim_set_hl(0, 'CodestralSuggestion', { link = 'Comment', default = true })
 
   local group = api.nvim_create_augroup('codestral', { clear = true })
@@ -241,6 +285,7 @@ function M.setup(opts)
       callback = function(args)
         local ft_ok = not options.filetypes or vim.tbl_contains(options.filetypes, vim.bo[args.buf].filetype)
         if vim.bo[args.buf].buftype == '' and ft_ok then
+          start_config.cmd = M.options.cmd -- :CodestralInstall may have changed it
           vim.lsp.start(vim.deepcopy(start_config), { bufnr = args.buf })
         end
       end,

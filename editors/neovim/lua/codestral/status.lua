@@ -33,10 +33,24 @@ function M.forget(client_id)
   M.by_client[client_id] = nil
 end
 
+--- True while the user has switched completions off (:CodestralDisable): shown at once, without
+--- waiting for the server to refuse the next request.
+M.switched_off = false
+
+--- The user switched completions on or off: tell statuslines now.
+function M.set_switched_off(off)
+  M.switched_off = off
+  pcall(vim.api.nvim_exec_autocmds, 'User', { pattern = 'CodestralStatus', modeline = false })
+  pcall(vim.cmd.redrawstatus)
+end
+
 --- The status of the codestral client serving `bufnr` (default: current buffer), or nil.
 function M.get(bufnr)
   bufnr = bufnr or vim.api.nvim_get_current_buf()
   for _, client in ipairs(vim.lsp.get_clients({ bufnr = bufnr, name = 'codestral_ls' })) do
+    if M.switched_off then
+      return { state = 'disabled', message = 'completions are disabled' }
+    end
     local status = M.by_client[client.id]
     if status then
       return status

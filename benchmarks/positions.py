@@ -1,0 +1,127 @@
+"""Per-keystroke cost of position conversion on one very long non-ASCII line (issue 10).
+
+python benchmarks/positions.py [--chars 1000000] [--keystrokes 20] [--server-keystrokes 10]
+
+Two figures, both typing at the end of a single line of `--chars` code points:
+- store: what a keystroke costs in the document store and the context step, in-process
+  (didChange: `apply_change`; the request: `offset_of`, `extract`, the reply's `index_to_column`);
+- server: the real server over stdio against the instant fake endpoint, didChange followed by
+  `textDocument/inlineCompletion` (Invoked), from writing the change to the reply.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from codestral_ls.bench.lsp_client import LspClient
+from codestral_ls.context import extract
+from codestral_ls.documents import Document
+from codestral_ls.positions import Encoding, index_to_column, units
+from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
+
+URI = "file:///bench/long_line.py"
+API_KEY = "bench-positions-key-0123456789"
+# Latin-1, CJK, an astral emoji (a surrogate pair in utf-16) and ASCII, as minified code with
+# translated strings has them.
+NON_ASCII_UNIT = "s = 'naïve 中文 😀'; "
+
+
+def long_line(chars: int, non_ascii: bool) -> str:
+    unit = NON_ASCII_UNIT if non_ascii else "s = 'naive text'; "
+    return (unit * (chars // len(unit) + 1))[:chars]
+
+
+def store_keystroke_ms(line: str, encoding: Encoding, keystrokes: int) -> list[float]:
+    document = Document.from_text(URI, "python", 1, line)
+    column = units(line, encoding)
+    samples = []
+    for _ in range(keystrokes):
+        started = time.perf_counter()
+        document.apply_change((0, column), (0, column), "x", encoding)
+        column += 1
+        cursor_line, index = document.offset_of(0, column, encoding)
+        ctx = extract(document.lines, cursor_line, index, max_prefix_chars=6000, max_suffix_chars=2000)
+        index_to_column(document.lines[0], len(ctx.line_prefix), encoding)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+async def server_keystroke_ms(line: str, keystrokes: int) -> list[float]:
+    fake = FakeMistral(lambda body: "1", latency=LatencyProfile.instant(), api_key=API_KEY)
+    await fake.start()
+    env = {k: v for k, v in os.environ.items() if k not in ("CODESTRAL_API_KEY", "MISTRAL_API_KEY")}
+    client = await LspClient.spawn([sys.executable, "-m", "codestral_ls", "--log-level", "WARNING"], env=env)
+    samples = []
+    try:
+        await client.initialize({"endpoint": fake.base_url, "apiKey": API_KEY, "debounceMs": 0})
+        client.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": URI, "languageId": "python", "version": 1, "text": line}}
+        )
+        column = units(line, "utf-16")  # the bench client's capabilities ask for utf-16
+        for version in range(2, keystrokes + 2):
+            position = {"line": 0, "character": column}
+            started = time.perf_counter()
+            client.notify(
+                "textDocument/didChange",
+                {
+                    "textDocument": {"uri": URI, "version": version},
+                    "contentChanges": [{"range": {"start": position, "end": position}, "text": "x"}],
+                },
+            )
+            column += 1
+            await client.request(
+                "textDocument/inlineCompletion",
+                {
+                    "textDocument": {"uri": URI},
+                    "position": {"line": 0, "character": column},
+                    "context": {"triggerKind": 1},
+                },
+            )
+            samples.append((time.perf_counter() - started) * 1000)
+    finally:
+        await client.close()
+        await fake.stop()
+    return samples
+
+
+def _summary(samples: list[float]) -> str:
+    return f"median {statistics.median(samples):9.3f} ms   max {max(samples):9.3f} ms   (n={len(samples)})"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="benchmarks/positions.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--chars", type=int, default=1_000_000, help="length of the line in code points")
+    parser.add_argument("--keystrokes", type=int, default=20, help="keystrokes per in-process case")
+    parser.add_argument(
+        "--server-keystrokes", type=int, default=10, help="keystrokes through the real server (0: skip)"
+    )
+    args = parser.parse_args()
+
+    cases: list[tuple[str, bool, Encoding]] = [
+        ("non-ASCII utf-16", True, "utf-16"),
+        ("non-ASCII utf-8 ", True, "utf-8"),
+        ("non-ASCII utf-32", True, "utf-32"),
+        ("ASCII     utf-16", False, "utf-16"),
+    ]
+    print(f"one line of {args.chars:,} code points, typing at its end")
+    print("store + context, per keystroke:")
+    for label, non_ascii, encoding in cases:
+        samples = store_keystroke_ms(long_line(args.chars, non_ascii), encoding, args.keystrokes)
+        print(f"  {label}  {_summary(samples)}")
+    if args.server_keystrokes > 0:
+        samples = asyncio.run(server_keystroke_ms(long_line(args.chars, True), args.server_keystrokes))
+        print("real server, didChange + inlineCompletion, non-ASCII utf-16:")
+        print(f"  keystroke to reply  {_summary(samples)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

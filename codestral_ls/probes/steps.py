@@ -1,0 +1,116 @@
+"""What every probe shares: the step outcome types, the tiny completion, the window warning, fetching."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+import attrs
+import httpx
+
+from ..backends.base import FimRequest
+from ..backends.exchange import Route, get_json
+from ..backends.factory import make_backend
+from ..backends.keys import KeyProvider
+from ..budget import window_shortfall
+from ..config import Settings
+from ..errors import AuthError, BackendError, TransportError
+from ..fixes import fix_for, key_setting
+
+
+class StepFailed(Exception):
+    """A step's problem and the concrete fix to print under it."""
+
+    def __init__(self, problem: str, fix: str = "") -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.fix = fix
+
+
+class Skipped(Exception):
+    """A step that cannot run here (e.g. the host has no model list); not a failure."""
+
+
+class Steps(Protocol):
+    """Runs one titled step and says whether it passed; prints warnings (`check.Report`)."""
+
+    async def step(self, title: str, action: Callable[[], Awaitable[str]]) -> bool: ...
+
+    def warn(self, title: str, note: str, fix: str = "") -> None: ...
+
+
+TINY = FimRequest("def add(a, b):\n    return ", "\n\nprint(add(1, 2))\n", "", 16, 0.0, ("\n\n",))
+
+
+async def tiny_completion(settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str]) -> str:
+    """One tiny completion through the real backend: the note to print, or StepFailed with a fix."""
+    backend = make_backend(settings, client, env)
+    request = attrs.evolve(TINY, model=settings.model)
+    started = time.perf_counter()
+    first_ms: float | None = None
+    text = ""
+    try:
+        async for chunk in backend.stream(request):
+            if first_ms is None:
+                first_ms = (time.perf_counter() - started) * 1000.0
+            text += chunk
+    except BackendError as exc:
+        raise StepFailed(str(exc), fix_for(exc, settings, env)) from None
+    finally:
+        await backend.aclose()
+    if not text:
+        return "the model answered with nothing; it can happen, but try again"
+    return f"first text after {first_ms or 0:.0f} ms: {text[:40]!r}"
+
+
+def warn_if_window_small(
+    report: Steps, settings: Settings, window: int | None, larger: str, *, assumed: str = ""
+) -> None:
+    """Warn when the prompt budget exceeds the server's context window; `larger` says how to grow it.
+
+    `assumed` names where an unreported window comes from (e.g. Ollama's default).
+    """
+    shortfall = window_shortfall(settings, window) if window else None
+    if shortfall is None:
+        return
+    fits = (
+        f"lower `maxPrefixChars` (now {settings.max_prefix_chars}) to {shortfall.fitting_prefix_chars}"
+        if shortfall.fitting_prefix_chars
+        else "lower `maxSuffixChars` and `maxTokens`"
+    )
+    needed = -(-shortfall.budget_tokens // 1024) * 1024
+    report.warn(
+        "context window",
+        f"the prompt budget, about {shortfall.budget_tokens} tokens (maxPrefixChars + maxSuffixChars at "
+        f"~3 characters per token, plus maxTokens), {'may exceed' if assumed else 'exceeds'} the server's "
+        f"{shortfall.window_tokens}-token window{f' ({assumed})' if assumed else ''}: "
+        "a long file's prompt would not fit",
+        f"{fits}, or {larger.format(tokens=needed)}",
+    )
+
+
+def key_fix(settings: Settings, env: Mapping[str, str]) -> str:
+    return f"check {key_setting(settings, env)}: the server refused that key"
+
+
+def route_for(settings: Settings, name: str, endpoint: str, keys: KeyProvider) -> Route:
+    return Route(name, endpoint, keys, dict(settings.headers))
+
+
+async def fetch_json(
+    route: Route, client: httpx.AsyncClient, path: str, unreachable: str = "", refused_key_fix: str = ""
+) -> Any:
+    try:
+        return await get_json(client, route, path)
+    except TransportError as exc:
+        raise StepFailed(str(exc), unreachable) from None
+    except AuthError as exc:
+        raise StepFailed(str(exc), refused_key_fix or "check `apiKey` / `apiKeyCommand`") from None
+
+
+def raising(exc: Exception) -> Callable[[], Awaitable[str]]:
+    async def action() -> str:
+        raise exc
+
+    return action

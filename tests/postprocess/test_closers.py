@@ -1,0 +1,75 @@
+"""Closers the suggestion owes: brackets it opened and the stream ended without closing."""
+
+from __future__ import annotations
+
+import pytest
+
+from codestral_ls.postprocess.closers import add_missing_closers, open_brackets
+
+
+@pytest.mark.parametrize(
+    ("lines", "language_id", "still_open"),
+    [
+        (["x = foo(a, [b"], "python", [("(", 0), ("[", 0)]),
+        (["x = foo(", "    a,", "    b"], "python", [("(", 0)]),
+        (["x = foo(a)"], "python", []),
+        (["  print('it''s"], "python", []),  # inside a string: nothing to say
+        (["    a)"], "python", []),  # closes a bracket opened above the cursor
+        (["f(x) # (see note"], "python", []),  # a comment opens nothing
+        (["/** Runs (a job */ run(x"], "typescript", [("(", 0)]),  # nor a block comment
+        (["  { 7, 'utf-16', 9 },   -- note (a", "  { 1"], "lua", [("{", 1)]),
+    ],
+)
+def test_open_brackets(lines: list[str], language_id: str, still_open: list[tuple[str, int]]) -> None:
+    assert open_brackets(lines, language_id) == still_open
+
+
+@pytest.mark.parametrize(
+    ("line_prefix", "lines", "next_line", "language_id", "expected"),
+    [
+        # A call left open at the end of its line: closed there.
+        ("    ", ["return urlencode(masked, safe='*'"], None, "python", ["return urlencode(masked, safe='*')"]),
+        ("    x = ", ["asyncio.Event("], "    y = 1", "python", ["asyncio.Event()"]),
+        # `{ a` is closed as `{ a }`.
+        ("const p = ", ["{ x: 1, y: 2"], None, "typescript", ["{ x: 1, y: 2 }"]),
+        # A hanging bracket (content after it on its line) closes at the end of the last line.
+        ("    ", ["return (a or", "            b"], "", "python", ["return (a or", "            b)"]),
+        # A bracket that ends its line closes on a line of its own, at that line's level.
+        ("", ["if (ok) {", "  run();"], "next();", "javascript", ["if (ok) {", "  run();", "}"]),
+        ("foo(", ["", "  a,", "  b"], None, "python", ["", "  a,", "  b)"]),  # hanging last argument
+        ("foo([", ["", "  a,", "  b,"], None, "python", ["", "  a,", "  b,", "])"]),  # a trailing comma
+        # A call begun above the cursor whose last argument the suggestion wrote.
+        (
+            "        ",
+            ['"not a callback option", self'],
+            "    def next(self):",
+            "python",
+            ['"not a callback option", self)'],
+        ),
+        # The document goes on inside the brackets, or closes them itself: nothing added.
+        ("x = foo(", ["a,"], "        b)", "python", ["a,"]),
+        ("", ["if (ok) {", "  run();"], "}", "javascript", ["if (ok) {", "  run();"]),
+        # A closer below that is left of the opener closes an outer bracket: ours still needed.
+        ("        ", ["lower=tuple(lines"], "    )", "python", ["lower=tuple(lines)"]),
+        # Ends by opening a block: its body may be the document's next lines.
+        ("", ["if (ok) {"], None, "javascript", ["if (ok) {"]),
+        ("", ["def f(x):"], None, "python", ["def f(x):"]),
+        # A `:` inside the brackets the last line opened is a slice, not a block.
+        ("        ", ["events = self._queue[:"], None, "python", ["events = self._queue[:]"]),
+        # Adjacent string literals continue the call begun above (the option's `"` line).
+        ("        ", ['"for a callback option", self'], None, "python", ['"for a callback option", self)']),
+        # Balanced: unchanged.
+        ("", ["print(x)"], None, "python", ["print(x)"]),
+    ],
+)
+def test_add_missing_closers(
+    line_prefix: str, lines: list[str], next_line: str | None, language_id: str, expected: list[str]
+) -> None:
+    above = ["class Option:", "    def check(self):", "        raise OptionError("] if "option" in lines[0] else []
+    assert add_missing_closers(lines, line_prefix, next_line, language_id, above) == expected
+
+
+def test_a_block_opened_above_is_never_closed() -> None:
+    # The function's `{` is open above the cursor: it ends wherever the document says.
+    above = ["function f(a) {", "  if (a) {"]
+    assert add_missing_closers(["run(a);"], "    ", None, "javascript", above) == ["run(a);"]
