@@ -284,14 +284,24 @@ async def test_the_skip_rules_apply_to_automatic_requests_only(automatic: bool, 
     assert harness.pipeline.counters.skipped == 1 - calls
 
 
+@pytest.mark.parametrize(
+    ("uri", "settings"),
+    [
+        pytest.param("file:///work/project/secrets/keys.py", {"exclude": ["**/secrets/**"]}, id="user-exclude"),
+        pytest.param(URI, {"maxDocumentChars": 10}, id="too-large"),
+    ],
+)
 @virtual_time
-async def test_a_refused_document_never_reaches_the_backend_however_much_it_is_typed_in() -> None:
-    harness = make_harness(exclude=["**/secrets/**"])
-    uri = "file:///work/project/secrets/keys.py"
+async def test_a_refused_document_costs_nothing_however_much_it_is_typed_in(uri: str, settings: dict[str, Any]) -> None:
+    harness = make_harness(**settings)
     harness.open(uri, TEXT)
     for column in range(4, 54):
         harness.type(uri, 1, column, "x")
         assert await harness.complete(uri, 1, column + 1) is None
+    document = harness.runtime.documents.get(uri)
+    assert document is not None and document.withheld is not None
+    assert document.lines == [""], "the text of a document that is never sent is not kept up to date"
+    assert harness.pipeline.scheduler.rhythm.mean_gap_s is None, "its keystrokes do not even feed the rhythm"
     assert harness.backend.calls == []
     assert states(harness) == ["disabled"]  # said once, not per keystroke
 
