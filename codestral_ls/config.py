@@ -7,16 +7,17 @@ never stops the server: that key keeps its default, the error names the key, the
 from __future__ import annotations
 
 import os
+import re
 import typing
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import attrs
 import cattrs
 import cattrs.errors
 
-from .backends.urls import display_endpoint
+from .backends.urls import MASK, display_endpoint
 from .errors import SettingsError
 
 Backend = Literal["mistral", "ollama", "llamacpp", "openai"]
@@ -133,6 +134,7 @@ class Settings:
     # a place the user did not choose.
     endpoint: str | None = attrs.field(
         default=None,
+        repr=lambda url: repr(url if url is None else display_endpoint(url)),
         metadata={
             "doc": "Base URL. Default: codestral.mistral.ai for `apiKey`/`CODESTRAL_API_KEY`, "
             "api.mistral.ai for `MISTRAL_API_KEY`, the local default for other backends."
@@ -153,10 +155,13 @@ class Settings:
         metadata={"doc": "How long a key from `apiKeyCommand` is reused."},
     )
     headers: dict[str, str] = attrs.field(
-        factory=dict, metadata={"doc": "Extra HTTP headers (company proxies, gateways)."}
+        factory=dict,
+        repr=lambda headers: repr(dict.fromkeys(headers, MASK)),  # values are tokens more often than not
+        metadata={"doc": "Extra HTTP headers (company proxies, gateways)."},
     )
     url_template: str | None = attrs.field(
         default=None,
+        repr=lambda url: repr(url if url is None else display_endpoint(url)),
         metadata={
             "doc": "Full URL with `{endpoint}`, `{model}`, `{method}` placeholders (Vertex AI, proxies); "
             "overrides the backend's route."
@@ -226,6 +231,16 @@ class Settings:
         metadata={"doc": "Adapt the debounce to typing speed, cursor position and backend latency."},
     )
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every configured value never to show (longest first): the key, each header value and
+        the token in it, a password in a URL, and URL query values with secret-looking names."""
+        values = [self.api_key or ""]
+        for value in self.headers.values():
+            values += [value, value.split()[-1] if value.split() else ""]  # "Bearer <token>": the token alone too
+        for url in (self.endpoint, self.url_template):
+            values += _url_secrets(url or "")
+        return tuple(sorted({value for value in values if len(value) >= MIN_SECRET_CHARS}, key=len, reverse=True))
+
     @property
     def all_exclude_globs(self) -> tuple[str, ...]:
         return DEFAULT_EXCLUDE + self.exclude
@@ -234,6 +249,23 @@ class Settings:
         if not self.enable:
             return False
         return self.languages.get(language_id, self.languages.get("*", True))
+
+
+# Shorter values would mask ordinary words in every log line; no real credential is that short.
+MIN_SECRET_CHARS = 4
+_SECRET_QUERY_NAME = re.compile(r"key|token|secret|passw|sig|auth|credential", re.IGNORECASE)
+
+
+def _url_secrets(url: str) -> list[str]:
+    """A URL's password and secret-looking query values, as written and percent-decoded."""
+    parts = urlsplit(url)
+    userinfo = parts.netloc.rpartition("@")[0]
+    found = [userinfo.partition(":")[2]] if ":" in userinfo else []
+    for pair in parts.query.split("&"):
+        name, _, value = pair.partition("=")
+        if _SECRET_QUERY_NAME.search(unquote(name)):
+            found.append(value)
+    return found + [unquote(value) for value in found]
 
 
 attrs.resolve_types(Settings)

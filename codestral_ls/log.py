@@ -5,13 +5,32 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from typing import TYPE_CHECKING
 
-# Shapes a key can take in text we did not write ourselves (library debug lines, echoed params).
+if TYPE_CHECKING:
+    from .config import Settings
+
+# Shapes a secret can take in text we did not write ourselves: pygls logs every message it reads
+# (InitializeParams, configuration replies) before our handlers have seen, let alone registered,
+# the settings inside. JSON (`"k": "v"`), Python reprs (`'k': 'v'`, `k='v'`) and headers (`k: v`).
 _SECRET_SHAPES = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{6,}"),
     # apiKey, api_key, MISTRAL_API_KEY, and the x-api-key header gateways use.
-    re.compile(r"(?i)(['\"]?api[_-]?key['\"]?\s*[:=]\s*['\"]?)[^'\",\s}]+"),
+    re.compile(r"(?i)(['\"]?api[_-]?key['\"]?\s*[:=]\s*['\"]?)[^'\",\s}&#]+"),
+    # Names that end in token/secret/password (access_token, X-Auth-Token, client_secret), and
+    # Authorization with any scheme; not max_tokens or prompt_tokens.
+    re.compile(
+        r"(?i)(['\"]?[\w-]*(?:token|secret|passw(?:or)?d|authorization)['\"]?\s*[:=]\s*['\"]?"
+        r"(?:(?:basic|bearer|token|digest)\s+)?)(?!(?:None|null|true|false)\b)[^'\",\s})&#]+"
+    ),
+    # Query values with secret-looking names: Google's ?key=, Azure's ?api-key=, signed ?sig=.
+    re.compile(r"(?i)([?&][\w.-]*(?:key|token|secret|sig|auth|passw|credential)[\w.-]*=)[^&\s'\"#]+"),
+    # A password in a URL: scheme://user:password@host.
+    re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s/:@'\"]*:)[^\s/@'\"]+(?=@)"),
 )
+# The `headers` setting, whatever its header names: every value in it is replaced.
+_HEADERS_BLOCK = re.compile(r"(?i)(['\"]?headers['\"]?\s*[:=]\s*)(\{[^{}]*\})")
+_HEADER_VALUE = re.compile(r"""(['"]\s*:\s*)(['"])((?:\\.|(?!\2).)*)\2""")
 
 
 class SecretRedactor(logging.Filter):
@@ -25,10 +44,18 @@ class SecretRedactor(logging.Filter):
         if secret and len(secret) >= 4:
             self._secrets.add(secret)
 
+    def add_settings(self, settings: Settings) -> None:
+        """Register every secret the settings hold: the key, header values, URL passwords."""
+        for secret in settings.secrets():
+            self.add(secret)
+
     def redact(self, text: str) -> str:
-        for secret in self._secrets:
+        # Longest first: a secret that contains another must go whole.
+        for secret in sorted(self._secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, "***")
+        if "eaders" in text or "EADERS" in text:
+            text = _HEADERS_BLOCK.sub(lambda match: match[1] + _HEADER_VALUE.sub(r"\1\2***\2", match[2]), text)
         for shape in _SECRET_SHAPES:
             text = shape.sub(r"\1***", text)
         return text

@@ -126,7 +126,7 @@ class Runtime:
             return False
         self._ticket_in_force = ticket
         settings, errors = parse_settings(raw, self.settings)
-        self.redactor.add(settings.api_key)
+        self.redactor.add_settings(settings)  # the key, header values, URL passwords
         problems = [str(error) for error in errors]
         if problems:
             if announce:
