@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_CASES} cases per source and failure")
     parser.add_argument("--cases", type=int, help=f"cases per source and failure (default {CASES})")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--chunk", type=int, default=4, help="characters per stream chunk")
+    parser.add_argument("--chunk", type=int, default=4, help="characters per stream chunk (0: rough tokens)")
     parser.add_argument("--corpus", type=Path, help="a directory of files instead of the default sources")
     parser.add_argument("--json", type=Path, help="save the settings, tables and every case here")
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
@@ -111,10 +111,11 @@ def main(argv: list[str] | None = None) -> int:
 
     sources = directory_sources(args.corpus) if args.corpus else default_sources(ROOT)
     loaded = [(source, load(source)) for source in sources]
+    stream = f"chunks of {args.chunk} chars" if args.chunk > 0 else "token chunks"
     print(
         f"recovery benchmark v{GENERATOR_VERSION} at commit {commit()}: seed {args.seed}, "
         f"{count} cases per source and failure "
-        f"({count * CLEAN_FACTOR} clean), chunks of {args.chunk} chars, multiline {settings.multiline!r}, "
+        f"({count * CLEAN_FACTOR} clean), {stream}, multiline {settings.multiline!r}, "
         f"max_tokens {settings.max_tokens}"
     )
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")

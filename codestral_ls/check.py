@@ -17,7 +17,7 @@ import httpx
 
 from .backends.http import make_http_client
 from .backends.urls import display_endpoint
-from .config import FIELDS_BY_KEY, Settings, endpoint_problem
+from .config import FIELDS_BY_KEY, Settings, connection_problem
 from .errors import (
     BackendError,
     SettingsError,
@@ -150,11 +150,7 @@ def _settings_usable(settings: Settings, problems: Sequence[SettingsError], repo
         )
         usable = usable and problem.key not in CONNECTION_KEYS
     faulty = {problem.key for problem in problems}
-    unusable = endpoint_problem(settings.endpoint) if settings.endpoint is not None else None
-    if unusable is not None and "endpoint" not in faulty:
-        usable = report.fail(
-            "setting endpoint", f"{unusable}: {display_endpoint(settings.endpoint or '')!r}", SETTING_FIXES["endpoint"]
-        )
-    if settings.backend not in PROBES and "backend" not in faulty:
-        usable = report.fail("setting backend", f"unknown backend {settings.backend!r}", SETTING_FIXES["backend"])
+    unusable = connection_problem(settings)  # also for settings built in code, not parsed
+    if unusable is not None and unusable.key not in faulty:
+        usable = report.fail(f"setting {unusable.key}", str(unusable).partition(": ")[2], SETTING_FIXES[unusable.key])
     return usable

@@ -19,7 +19,7 @@ import attrs
 from ..config import Settings
 from ..context import extract
 from ..postprocess import SuggestionFilter, plan_completion
-from .continuation import apply_stop
+from .continuation import apply_stop, split_tokens
 from .recovery import FAILURES, Case, Site, block_site, inject, line_site, statements_site
 from .recovery_corpus import Source, SourceFile
 from .recovery_judge import Judgement, Outcome, judge
@@ -110,6 +110,10 @@ def _find_case(
 
 
 def chunks(text: str, size: int) -> list[str]:
+    """The text as a stream delivers it: pieces of `size` characters, or with `size` 0 rough
+    tokens (words, punctuation, runs of whitespace)."""
+    if size <= 0:
+        return split_tokens(text) or [""]
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 

@@ -223,14 +223,14 @@ async def test_an_unknown_backend_fails_before_any_request() -> None:
     async with mocked:
         code, text = await check(Settings(backend="vllm", api_key=KEY), mocked)  # type: ignore[arg-type]
     assert code == 1 and seen == []
-    assert "FAIL  setting backend (unknown backend 'vllm')" in text
+    assert "FAIL  setting backend ('vllm' is not one of mistral, ollama, llamacpp, openai" in text
     assert "fix: set `backend` to one of: mistral, ollama, llamacpp, openai" in text
 
 
 @pytest.mark.parametrize(
     ("raw", "line", "fix"),
     [
-        ({"backend": "vllm"}, "FAIL  setting backend (invalid value 'vllm'", "set `backend` to one of: mistral"),
+        ({"backend": "vllm"}, "FAIL  setting backend ('vllm' is not one of", "set `backend` to one of: mistral"),
         ({"endpoint": "localhost:11434"}, "FAIL  setting endpoint (must start with http://", "set `endpoint` to"),
         ({"endpoint": 8080}, "FAIL  setting endpoint (expected a string URL", "set `endpoint` to"),
     ],

@@ -26,7 +26,7 @@ from codestral_ls.bench.recovery import (
 )
 from codestral_ls.bench.recovery_corpus import Source, directory_sources, load
 from codestral_ls.bench.recovery_judge import Balance, Outcome, balance, judge, whole_lines_missing
-from codestral_ls.bench.recovery_run import KINDS, Result, render, sample_cases, summary_table
+from codestral_ls.bench.recovery_run import KINDS, Result, chunks, render, sample_cases, summary_table
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).parent / "recovery_corpus"
@@ -74,6 +74,7 @@ def test_balance_counts_brackets_outside_strings_and_comments(
         ("a, b)  ", 0, "a, b)", "", Outcome.EXACT, True, True),
         ("a, b", 0, "a, b", ")", Outcome.EXACT, True, True),
         ("a, b)", 1, "a, b", ")", Outcome.EXACT, True, True),
+        ("a, b)", 5, "a, b", ")", Outcome.EXACT, True, True),  # replacing past the line's end stops at it
         ("x:\n    y = 1", 0, "x:\n    y = 1  ", "", Outcome.EXACT, True, True),
         # a start of the truth, as balanced as the truth or not
         ("foo(a)", 0, "foo(a)\nbar(b)", "", Outcome.PREFIX, True, True),
@@ -331,6 +332,18 @@ def test_site_kinds_take_turns() -> None:
     cases = sample_cases(source, files, "clean", 8, seed=9)
     kinds = [case.site.kind for case in cases]
     assert kinds == [*KINDS["clean"], *KINDS["clean"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "size", "expected"),
+    [
+        ("abcdefg", 3, ["abc", "def", "g"]),
+        ("", 3, [""]),
+        ("x = f(1)\n", 0, ["x", " ", "=", " ", "f", "(", "1", ")", "\n"]),
+    ],
+)
+def test_chunks(text: str, size: int, expected: list[str]) -> None:
+    assert chunks(text, size) == expected
 
 
 def test_render_aligns_text_and_writes_markdown() -> None:
