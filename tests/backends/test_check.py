@@ -360,12 +360,10 @@ async def test_the_endpoint_password_is_never_printed(client: httpx.AsyncClient,
 async def test_llamacpp_with_a_small_window_warns_and_says_what_fits(client: httpx.AsyncClient) -> None:
     async with FakeLlamaCpp(n_ctx=2048, latency=FAST) as fake:
         code, text = await check(Settings(backend="llamacpp", endpoint=fake.base_url), client)
-    assert code == 0, text  # completions work; long files would be cut
-    assert "warn  context window (the prompt budget, about 2939 tokens" in text
-    assert "exceeds the server's 2048-token window" in text
-    assert (
-        "fix: lower `maxPrefixChars` (now 6000) to 3300, or start llama-server with a larger context (-c 3072)" in text
-    )
+    assert code == 0, text  # completions work; a long file's prompt would not fit
+    assert "warn  context window (the server's context window is 2048 tokens (llama.cpp /props n_ctx)" in text
+    assert "lower maxPrefixChars + maxSuffixChars to 5376 or less" in text
+    assert "fix: lower `maxPrefixChars` (now 6000) or start llama-server with a larger context (-c)" in text
 
 
 async def test_llamacpp_with_room_to_spare_says_nothing_about_the_window(client: httpx.AsyncClient) -> None:
@@ -377,8 +375,8 @@ async def test_llamacpp_with_room_to_spare_says_nothing_about_the_window(client:
 @pytest.mark.parametrize(
     ("num_ctx", "max_prefix_chars", "expected"),
     [
-        (2048, 6000, "exceeds the server's 2048-token window"),
-        (None, 20000, "may exceed the server's 4096-token window (Ollama's default"),
+        (2048, 6000, "the server's context window is 2048 tokens (Ollama num_ctx parameter)"),
+        (None, 20000, "silently cuts the front of longer prompts"),
         (None, 6000, None),
         (8192, 20000, None),
     ],
@@ -402,7 +400,8 @@ async def test_openai_compatible_window_from_max_model_len(client: httpx.AsyncCl
         settings = Settings(backend="openai", endpoint=fake.base_url, model="mistralai/Codestral-22B-v0.1")
         code, text = await check(settings, client)
     assert code == 0, text
-    assert "exceeds the server's 2048-token window" in text and "--max-model-len 3072" in text
+    assert "the server's context window is 2048 tokens (/v1/models max_model_len)" in text
+    assert "fix: lower `maxPrefixChars` (now 6000) or serve the model with a larger --max-model-len" in text
 
 
 # ---- an OpenAI-compatible server may complete with a name it does not list (issue 10) --------
