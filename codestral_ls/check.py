@@ -17,7 +17,8 @@ import httpx
 
 from .backends.http import make_http_client
 from .backends.urls import display_endpoint
-from .config import FIELDS_BY_KEY, Settings, endpoint_problem
+from .backends.window import prompt_budget_warning, read_context_window
+from .config import FIELDS_BY_KEY, Settings, connection_problem
 from .errors import (
     BackendError,
     SettingsError,
@@ -103,6 +104,7 @@ async def run_check(
         try:
             probe = PROBES[settings.backend]
             if await probe(settings, http, env, report, sibling_hosts):
+                await _warn_if_window_small(settings, http, env, report)
                 await report.step("one tiny completion", lambda: tiny_completion(settings, http, env))
             else:
                 report.write("  skip  one tiny completion (an earlier step failed)\n")
@@ -116,6 +118,28 @@ async def run_check(
         return 1
     report.write("Completions will work" + (" (see the warning above).\n" if report.warned else ".\n"))
     return 0
+
+
+# How to give each kind of server a larger context window (the other fix is a smaller budget).
+LARGER_WINDOW: Mapping[str, str] = {
+    "llamacpp": "or start llama-server with a larger context (-c)",
+    "ollama": "or raise the window (`PARAMETER num_ctx` in a Modelfile, or OLLAMA_CONTEXT_LENGTH for `ollama serve`)",
+    "openai": "or serve the model with a larger --max-model-len",
+}
+
+
+async def _warn_if_window_small(
+    settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str], report: Report
+) -> None:
+    """A warning when the prompt budget exceeds the server's context window (where it tells it)."""
+    try:
+        window = await read_context_window(settings, client, env)
+    except BackendError:
+        return  # the probe above has reported whether the server can be reached
+    warning = prompt_budget_warning(settings, window)
+    if warning is not None:
+        fix = f"lower `maxPrefixChars` (now {settings.max_prefix_chars}) {LARGER_WINDOW.get(settings.backend, '')}"
+        report.warn("context window", warning, fix.rstrip())
 
 
 def _secrets_of(settings: Settings) -> list[str]:
@@ -150,11 +174,7 @@ def _settings_usable(settings: Settings, problems: Sequence[SettingsError], repo
         )
         usable = usable and problem.key not in CONNECTION_KEYS
     faulty = {problem.key for problem in problems}
-    unusable = endpoint_problem(settings.endpoint) if settings.endpoint is not None else None
-    if unusable is not None and "endpoint" not in faulty:
-        usable = report.fail(
-            "setting endpoint", f"{unusable}: {display_endpoint(settings.endpoint or '')!r}", SETTING_FIXES["endpoint"]
-        )
-    if settings.backend not in PROBES and "backend" not in faulty:
-        usable = report.fail("setting backend", f"unknown backend {settings.backend!r}", SETTING_FIXES["backend"])
+    unusable = connection_problem(settings)  # also for settings built in code, not parsed
+    if unusable is not None and unusable.key not in faulty:
+        usable = report.fail(f"setting {unusable.key}", str(unusable).partition(": ")[2], SETTING_FIXES[unusable.key])
     return usable

@@ -28,6 +28,7 @@ from .failures import UserNotice
 from .log import SecretRedactor
 from .pipeline import Pipeline
 from .positions import Encoding
+from .privacy import withhold_reason
 from .status import Status, StatusTracker
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,10 @@ class Runtime:
         self._make_http = make_http
         self._make_backend = make_backend
         self._clock = clock
-        self.documents = DocumentStore()
         self.settings = Settings()
+        # Documents these settings refuse (excluded, too large, binary) keep no text: their
+        # keystrokes cost nothing (judged again at each edit, so a new exclude applies at once).
+        self.documents = DocumentStore(withhold=lambda document: withhold_reason(self.settings, document))
         self.encoding: Encoding = "utf-16"
         self.status = StatusTracker(publish_status)
         self._http: httpx.AsyncClient | None = None
@@ -208,7 +211,7 @@ class Runtime:
                 start, end, text = change
                 document.apply_change(start, end, text, self.encoding)
         document.version = version
-        if self._pipeline is not None:
+        if self._pipeline is not None and document.withheld is None:
             self._pipeline.note_edit(uri)
 
     def did_close(self, uri: str) -> None:

@@ -16,7 +16,7 @@ from codestral_ls.backends.exchange import MAX_CHARS_PER_TOKEN, Route, get_json,
 from codestral_ls.backends.factory import make_backend
 from codestral_ls.backends.keys import KeyProvider
 from codestral_ls.config import Settings
-from codestral_ls.errors import AuthError, ContextWindowExceeded, ServerError
+from codestral_ls.errors import AuthError, ContextWindowExceeded, ProtocolError, ServerError
 from codestral_ls.simulator import FakeLlamaCpp, FakeMistral, FakeOllama, FakeOpenAI, LatencyProfile
 from codestral_ls.simulator.endpoint import FakeEndpoint
 from codestral_ls.simulator.mistral import ErrorReply
@@ -249,3 +249,25 @@ async def test_a_503_carries_its_retry_after(
         with pytest.raises(ServerError) as caught:
             await collect(backend, request_for("ollama"))
     assert caught.value.retry_after_s == expected
+
+
+# ---- a stream line without end ----------------------------------------------------------------------
+
+
+class EndlessLine(httpx.AsyncByteStream):
+    """2 MiB of one line, in 64 KiB pieces, never a newline."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for _ in range(32):
+            yield b"x" * 65536
+
+
+@pytest.mark.parametrize(("name", "media_type"), [("mistral", "text/event-stream"), ("ollama", "application/x-ndjson")])
+async def test_a_line_that_never_ends_is_a_protocol_error_not_a_memory_leak(name: str, media_type: str) -> None:
+    def reply(_request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": media_type}, stream=EndlessLine())
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(reply)) as mocked:
+        backend = make_backend(settings_for(name, "http://model.test"), mocked)
+        with pytest.raises(ProtocolError, match="longer than 1024 KiB"):
+            await collect(backend, request_for(name))

@@ -74,6 +74,7 @@ def test_balance_counts_brackets_outside_strings_and_comments(
         ("a, b)  ", 0, "a, b)", "", Outcome.EXACT, True, True),
         ("a, b", 0, "a, b", ")", Outcome.EXACT, True, True),
         ("a, b)", 1, "a, b", ")", Outcome.EXACT, True, True),
+        ("a, b)", 5, "a, b", ")", Outcome.EXACT, True, True),  # replacing past the line's end stops at it
         ("x:\n    y = 1", 0, "x:\n    y = 1  ", "", Outcome.EXACT, True, True),
         # a start of the truth, as balanced as the truth or not
         ("foo(a)", 0, "foo(a)\nbar(b)", "", Outcome.PREFIX, True, True),
