@@ -108,7 +108,7 @@ def _frame(payload: dict[str, Any]) -> bytes:
 
 async def test_debug_logs_go_to_the_log_file_never_stdout_and_never_hold_the_key(tmp_path: Path) -> None:
     log_file = tmp_path / "server.log"
-    messages = [
+    messages: list[dict[str, Any]] = [
         {
             "jsonrpc": "2.0",
             "id": 1,

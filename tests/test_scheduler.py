@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from codestral_ls.cache import cache_key
 from codestral_ls.context import FimContext
 from codestral_ls.core import Suggestion
 from codestral_ls.scheduler import (
@@ -261,7 +262,7 @@ async def test_cancel_current_and_all() -> None:
     scheduler = Scheduler()
     async with a_task("pending") as current, a_task("pending") as spec, a_task("done") as finished:
         scheduler.current = Fetch(ctx(BODY), current)
-        scheduler.speculative = {"k": Fetch(ctx(BODY), spec, speculative=True)}
+        scheduler.speculative = {cache_key(ctx(BODY)): Fetch(ctx(BODY), spec, speculative=True)}
         scheduler.cancel_current()
         await _settle(current)
         assert current.cancelled() and scheduler.current is None and not spec.done()

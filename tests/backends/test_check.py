@@ -166,7 +166,7 @@ def models_transport(cards: list[dict[str, object]]) -> httpx.MockTransport:
     return httpx.MockTransport(handle)
 
 
-CARD = {
+CARD: dict[str, object] = {
     "id": "codestral-2508",
     "aliases": ["codestral-latest"],
     "max_context_length": 256000,
@@ -182,7 +182,7 @@ async def test_mistral_model_card_confirms_fim_and_context() -> None:
 
 
 async def test_mistral_model_without_fim() -> None:
-    chat = {"id": "mistral-large-latest", "capabilities": {"completion_fim": False}}
+    chat: dict[str, object] = {"id": "mistral-large-latest", "capabilities": {"completion_fim": False}}
     async with httpx.AsyncClient(transport=models_transport([CARD, chat])) as mocked:
         code, text = await check(Settings(api_key=KEY, model="mistral-large-latest"), mocked)
     assert code == 1 and "cannot fill in the middle" in text

@@ -132,7 +132,9 @@ async def test_client_cancel_aborts_the_http_request(start_session: Any) -> None
             context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked),
         )
         request = asyncio.ensure_future(
-            session.client.protocol.send_request_async("textDocument/inlineCompletion", params, msg_id="to-cancel")
+            session.client.protocol.send_request_async(  # type: ignore[no-untyped-call]  # untyped in pygls
+                "textDocument/inlineCompletion", params, msg_id="to-cancel"
+            )
         )
         await until(lambda: bool(slow.requests))  # the request reached the endpoint
         session.client.cancel_request(types.CancelParams(id="to-cancel"))
