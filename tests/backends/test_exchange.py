@@ -98,6 +98,19 @@ async def test_a_reply_within_the_cap_is_untouched(
         assert await collect(backend, request_for(name, max_tokens=8)) == text
 
 
+@pytest.mark.parametrize(("name", "fake_class", "path"), BACKENDS, ids=IDS)
+async def test_closing_the_stream_early_hangs_up_for_every_backend(
+    client: httpx.AsyncClient, name: str, fake_class: Callable[..., FakeEndpoint[Any]], path: str
+) -> None:
+    latency = LatencyProfile(0.0, 0.0, 0.0, 0.0, per_token_ms=20.0, chunk_chars=1)
+    async with fake_class(lambda _body: "z" * 500, latency=latency) as fake:
+        stream = make_backend(settings_for(name, fake.base_url), client).stream(request_for(name, max_tokens=500))
+        assert await anext(stream) == "z"
+        await stream.aclose()  # type: ignore[attr-defined]
+        assert await fake.wait_for_disconnects(1) == 1
+        assert fake.chunks_sent < 500
+
+
 # ---- endpoint query strings -----------------------------------------------------------------------
 
 
