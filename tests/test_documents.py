@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from codestral_ls.config import Settings
+from codestral_ls.config import Settings, parse_settings
 from codestral_ls.documents import Document, DocumentStore, detect_eol, split_lines
 from codestral_ls.privacy import refusal, withhold_reason
 
@@ -434,7 +434,7 @@ def test_a_keystroke_in_a_document_never_sent_copies_nothing(uri: str, suffix: s
 
 
 def test_a_document_withheld_under_old_settings_asks_to_be_reopened() -> None:
-    strict = Settings(exclude=("*.txt",))
+    strict, _ = parse_settings({"exclude": ["*.txt"]})
     doc = DocumentStore(withhold=lambda document: withhold_reason(strict, document)).open(
         "file:///a/notes.txt", "plaintext", 1, "todo"
     )
