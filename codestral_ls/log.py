@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 # Shapes a secret can take in text we did not write ourselves: pygls logs every message it reads
 # (InitializeParams, configuration replies) before our handlers have seen, let alone registered,
 # the settings inside. JSON (`"k": "v"`), Python reprs (`'k': 'v'`, `k='v'`) and headers (`k: v`).
+# Every repetition that can start at many places is bounded or anchored at a word start, so a
+# long run of letters (a minified line, a base64 blob in a message) costs linear time, never
+# quadratic: these run on every log record.
 _SECRET_SHAPES = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{6,}"),
     # apiKey, api_key, MISTRAL_API_KEY, and the x-api-key header gateways use.
@@ -20,13 +23,13 @@ _SECRET_SHAPES = (
     # Names that end in token/secret/password (access_token, X-Auth-Token, client_secret), and
     # Authorization with any scheme; not max_tokens or prompt_tokens.
     re.compile(
-        r"(?i)(['\"]?[\w-]*(?:token|secret|passw(?:or)?d|authorization)['\"]?\s*[:=]\s*['\"]?"
+        r"(?i)((?<![\w-])['\"]?[\w-]{0,64}(?:token|secret|passw(?:or)?d|authorization)['\"]?\s*[:=]\s*['\"]?"
         r"(?:(?:basic|bearer|token|digest)\s+)?)(?!(?:None|null|true|false)\b)[^'\",\s})&#]+"
     ),
     # Query values with secret-looking names: Google's ?key=, Azure's ?api-key=, signed ?sig=.
-    re.compile(r"(?i)([?&][\w.-]*(?:key|token|secret|sig|auth|passw|credential)[\w.-]*=)[^&\s'\"#]+"),
+    re.compile(r"(?i)([?&](?=[\w.-]{0,64}(?:key|token|secret|sig|auth|passw|credential))[\w.-]{1,80}=)[^&\s'\"#]+"),
     # A password in a URL: scheme://user:password@host.
-    re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s/:@'\"]*:)[^\s/@'\"]+(?=@)"),
+    re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://[^\s/:@'\"]{0,256}:)[^\s/@'\"]{1,256}(?=@)"),
 )
 # The `headers` setting, whatever its header names: every value in it is replaced.
 _HEADERS_BLOCK = re.compile(r"(?i)(['\"]?headers['\"]?\s*[:=]\s*)(\{[^{}]*\})")

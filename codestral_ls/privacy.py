@@ -96,9 +96,11 @@ def refusal(settings: Settings, document: Document) -> str | None:
         return str(unusable)
     if not settings.language_enabled(document.language_id):
         return f"completions are disabled for {document.language_id or 'this language'}"
-    if document.withheld is not None:
-        return document.withheld
-    return _content_refusal(settings.all_exclude_globs, settings.max_document_chars, document)
+    now = _content_refusal(settings.all_exclude_globs, settings.max_document_chars, document)
+    if document.withheld is not None and now is None:
+        # The settings changed since the text was dropped: only the editor has it now.
+        return "its text was not kept while it could not be sent; close and reopen the file"
+    return document.withheld or now
 
 
 def never_sent(document: Document) -> str | None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from codestral_ls.config import Settings
+from codestral_ls.config import Settings, parse_settings
 from codestral_ls.documents import Document, DocumentStore, detect_eol, split_lines
 from codestral_ls.privacy import refusal, withhold_reason
 
@@ -431,3 +431,13 @@ def test_a_keystroke_in_a_document_never_sent_copies_nothing(uri: str, suffix: s
     peak = _peak_bytes_of(keystrokes)
     # The ordinary file's line is rebuilt on each keystroke (O(line) in C); a refused one costs nothing.
     assert (peak > len(LONG_NON_ASCII)) is kept, peak
+
+
+def test_a_document_withheld_under_old_settings_asks_to_be_reopened() -> None:
+    strict, _ = parse_settings({"exclude": ["*.txt"]})
+    doc = DocumentStore(withhold=lambda document: withhold_reason(strict, document)).open(
+        "file:///a/notes.txt", "plaintext", 1, "todo"
+    )
+    assert refusal(strict, doc) == "this file matches the exclude pattern '*.txt' and is never sent"
+    assert refusal(Settings(), doc) == "its text was not kept while it could not be sent; close and reopen the file"
+    assert refusal(Settings(enable=False), doc) == "completions are disabled"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,6 +96,35 @@ def test_add(secret: str | None, registered: bool) -> None:
     redactor = SecretRedactor()
     redactor.add(secret)
     assert (redactor.redact("x abcd abc x") != "x abcd abc x") is registered
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("a" * 200_000, id="one-long-word"),
+        pytest.param("a." * 100_000, id="dotted-run"),
+        pytest.param("?" + "key" * 70_000, id="query-name-run"),
+        pytest.param("token" * 40_000, id="token-run"),
+        pytest.param("http://" + "a:" * 100_000, id="userinfo-run"),
+        pytest.param('"headers": {' + '"a": "' * 30_000 + "}", id="unclosed-header-values"),
+    ],
+)
+def test_redact_stays_linear_on_long_runs(text: str) -> None:
+    """Every log record goes through the shapes: a quadratic one hung the server for hours on a
+    200,000-character word (4.8 s at 10,000). Linear takes milliseconds; the alarm only guards
+    against a hang, with a margin of thousands."""
+    redactor = SecretRedactor()
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError("redact() did not finish: a shape backtracks quadratically")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        assert redactor.redact(text)[:8] == text[:8]
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_add_settings_registers_every_configured_secret() -> None:
