@@ -1,8 +1,11 @@
 """`codestral-ls check`: can completions work with these settings? Each step, its time, a fix.
 
-Steps: reach the endpoint, verify the key, confirm the model exists and can fill in the middle
-(the per-backend probes in `probes`), then one tiny completion through the real backend. The
-exit code is 0 only when every step that ran passed. Keys are never printed.
+Steps: the settings themselves (a value that cannot work is a FAIL naming the key; a bad
+`backend` or `endpoint` stops the check before anything is sent), reach the endpoint, verify the
+key, confirm the model exists and can fill in the middle (the per-backend probes in `probes`),
+warn when the prompt budget exceeds the server's context window, then one tiny completion through
+the real backend. The exit code is 0 only when every step that ran passed. Keys, header values and
+passwords in URLs are never printed.
 """
 
 from __future__ import annotations
@@ -19,10 +22,7 @@ from .backends.http import make_http_client
 from .backends.urls import display_endpoint
 from .backends.window import prompt_budget_warning, read_context_window
 from .config import FIELDS_BY_KEY, Settings, connection_problem
-from .errors import (
-    BackendError,
-    SettingsError,
-)
+from .errors import BackendError, SettingsError
 from .fixes import SETTING_FIXES
 from .probes import PROBES, SIBLING_HOSTS, Skipped, StepFailed, tiny_completion
 
