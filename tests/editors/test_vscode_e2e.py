@@ -5,7 +5,7 @@ Codestral (FakeMistral) that only accepts one key. One session walks the user st
 the status bar says ready -> typing shows ghost text -> Tab accepts it -> the saved file holds
 it -> "Codestral: Trigger Suggestion" from the command palette shows it again -> a wrong key set
 with "Codestral: Set API Key" (SecretStorage) -> 401 -> the status bar shows an error naming
-SecretStorage -> a markdown file (markdown switched off) shows "disabled" -> the Python file
+SecretStorage -> an excluded markdown file shows the server's "disabled" -> the Python file
 still shows the error -> "Codestral: Disable Completions" shows "disabled" at once.
 Another installs the .vsix with no server anywhere: the extension sets up the server wheel it
 bundles in a private venv (pip, from a local wheelhouse) and ghost text comes from it. A third
@@ -254,7 +254,8 @@ def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, vsix: Path
             # The repo's own server: a Python runs `python -m codestral_ls`.
             "codestral.serverPath": sys.executable,
             "codestral.trace.server": "verbose",
-            "codestral.languages": {"markdown": False},
+            # Excluded: the server's own per-file "disabled" (the extension only knows enable/languages).
+            "codestral.exclude": ["notes.md"],
         },
         files={"add.py": "", "notes.md": ""},
         driver_config={
@@ -285,8 +286,8 @@ def test_ghost_text_tab_accept_and_401_in_code_server(tmp_path: Path, vsix: Path
     # Disabling shows without a keystroke (run.mjs types nothing between the two).
     assert steps["disable shows at once"]["label"] == "Codestral: disabled - completions are disabled", diagnostics
     assert steps["enable again"]["label"].startswith("Codestral: error"), diagnostics
-    # Per file: markdown is off in the settings; the Python file still shows the error.
-    assert steps["disabled for this file"]["label"].startswith("Codestral: disabled"), diagnostics
+    # Per file: notes.md is excluded, which only the server knows; the Python file still shows the error.
+    assert steps["disabled for this file"]["label"].startswith("Codestral: disabled - this file matches"), diagnostics
     assert steps["other file keeps the global state"]["label"].startswith("Codestral: error")
 
     # Accepting ran the item's command: VS Code -> vscode-languageclient -> the server.
