@@ -28,6 +28,7 @@ from .failures import UserNotice
 from .log import SecretRedactor
 from .pipeline import Pipeline
 from .positions import Encoding
+from .privacy import withhold_reason
 from .status import Status, StatusTracker
 
 log = logging.getLogger(__name__)
@@ -65,14 +66,15 @@ class Runtime:
     ) -> None:
         self.env: dict[str, str] = dict(env or {})
         self.redactor = redactor or SecretRedactor()
-        for secret_name in ("CODESTRAL_API_KEY", "MISTRAL_API_KEY"):
-            self.redactor.add(self.env.get(secret_name))
+        self.redactor.add_environment(self.env)  # every backend's *_API_KEY, and other tokens
         self._notify_sink = notify_user
         self._make_http = make_http
         self._make_backend = make_backend
         self._clock = clock
-        self.documents = DocumentStore()
         self.settings = Settings()
+        # Documents these settings refuse (excluded, too large, binary) keep no text: their
+        # keystrokes cost nothing (judged again at each edit, so a new exclude applies at once).
+        self.documents = DocumentStore(withhold=lambda document: withhold_reason(self.settings, document))
         self.encoding: Encoding = "utf-16"
         self.status = StatusTracker(publish_status)
         self._http: httpx.AsyncClient | None = None
@@ -123,7 +125,7 @@ class Runtime:
             return False
         self._ticket_in_force = ticket
         settings, errors = parse_settings(raw, self.settings)
-        self.redactor.add(settings.api_key)
+        self.redactor.add_settings(settings)  # the key, header values, URL passwords
         problems = [str(error) for error in errors]
         if problems:
             if announce:
@@ -208,7 +210,7 @@ class Runtime:
                 start, end, text = change
                 document.apply_change(start, end, text, self.encoding)
         document.version = version
-        if self._pipeline is not None:
+        if self._pipeline is not None and document.withheld is None:
             self._pipeline.note_edit(uri)
 
     def did_close(self, uri: str) -> None:
