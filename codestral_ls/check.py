@@ -93,7 +93,7 @@ async def run_check(
 ) -> int:
     """Check `settings` step by step, printing to `out`; 0 when completions will work, else 1."""
     env = os.environ if env is None else env
-    report = Report(out, hidden=_secrets_of(settings))
+    report = Report(out, hidden=list(settings.secrets()))
     report.write(
         f"codestral-ls check: backend {settings.backend}, model {settings.model}, "
         f"endpoint {display_endpoint(settings.endpoint) if settings.endpoint else 'default'}\n"
@@ -140,18 +140,6 @@ async def _warn_if_window_small(
     if warning is not None:
         fix = f"lower `maxPrefixChars` (now {settings.max_prefix_chars}) {LARGER_WINDOW.get(settings.backend, '')}"
         report.warn("context window", warning, fix.rstrip())
-
-
-def _secrets_of(settings: Settings) -> list[str]:
-    """Strings never to print: the key, header values, a password inside the endpoint URL."""
-    from urllib.parse import urlsplit
-
-    secrets = [settings.api_key or "", *settings.headers.values()]
-    for url in (settings.endpoint, settings.url_template):
-        password = urlsplit(url).password if url else None
-        if password:
-            secrets.append(password)
-    return sorted({secret for secret in secrets if len(secret) >= 4}, key=len, reverse=True)
 
 
 # Settings that decide where and how to connect: while one is wrong, checking the connection

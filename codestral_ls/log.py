@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -31,6 +32,12 @@ _SECRET_SHAPES = (
     # A password in a URL: scheme://user:password@host.
     re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://[^\s/:@'\"]{0,256}:)[^\s/@'\"]{1,256}(?=@)"),
 )
+# Environment variables that hold credentials: the keys each backend reads (CODESTRAL_API_KEY,
+# MISTRAL_API_KEY, OLLAMA_API_KEY, LLAMA_API_KEY, ...) and the tokens other tools leave there.
+_SECRET_ENV_NAME = re.compile(r"(?i)(?:API_?KEY|TOKEN|SECRET|PASSWORD)$")
+# An environment value shorter than this is a flag or a number, not a credential.
+_MIN_ENV_SECRET_CHARS = 8
+
 # The `headers` setting, whatever its header names: every value in it is replaced.
 _HEADERS_BLOCK = re.compile(r"(?i)(['\"]?headers['\"]?\s*[:=]\s*)(\{[^{}]*\})")
 _HEADER_VALUE = re.compile(r"""(['"]\s*:\s*)(['"])((?:\\.|(?!\2).)*)\2""")
@@ -51,6 +58,12 @@ class SecretRedactor(logging.Filter):
         """Register every secret the settings hold: the key, header values, URL passwords."""
         for secret in settings.secrets():
             self.add(secret)
+
+    def add_environment(self, env: Mapping[str, str]) -> None:
+        """Register the values of credential-named environment variables (`*_API_KEY`, `*_TOKEN`...)."""
+        for name, value in env.items():
+            if _SECRET_ENV_NAME.search(name) and len(value) >= _MIN_ENV_SECRET_CHARS:
+                self.add(value)
 
     def redact(self, text: str) -> str:
         # Longest first: a secret that contains another must go whole.

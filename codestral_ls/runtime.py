@@ -67,8 +67,7 @@ class Runtime:
     ) -> None:
         self.env: dict[str, str] = dict(env or {})
         self.redactor = redactor or SecretRedactor()
-        for secret_name in ("CODESTRAL_API_KEY", "MISTRAL_API_KEY"):
-            self.redactor.add(self.env.get(secret_name))
+        self.redactor.add_environment(self.env)  # every backend's *_API_KEY, and other tokens
         self._notify_sink = notify_user
         self._make_http = make_http
         self._make_backend = make_backend

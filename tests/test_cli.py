@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from codestral_ls import __version__
-from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
+from codestral_ls.simulator.mistral import ErrorReply, FakeMistral, LatencyProfile, Reply
 from support.lsp_session import SERVER_ENV
 
 KEY = "cli-test-key-9f8e7d6c5b4a"
@@ -316,6 +316,15 @@ FUNCTION = "def total(items):\n    \n    return 0\n"
     ids=["empty-answer", "repeats-the-next-line"],
 )
 async def test_complete_says_why_the_answer_was_empty(tmp_path: Path, answer: str, why: str) -> None:
+    await _complete_gives_nothing(tmp_path, answer, why)
+
+
+async def test_complete_says_the_request_failed_and_how(tmp_path: Path) -> None:
+    reply = ErrorReply(503, {"message": "Service unavailable"})
+    await _complete_gives_nothing(tmp_path, reply, "no completion: the request failed: ")
+
+
+async def _complete_gives_nothing(tmp_path: Path, answer: Reply, why: str) -> None:
     source = tmp_path / "totals.py"
     source.write_text(FUNCTION, encoding="utf-8")
     async with FakeMistral(lambda body: answer, latency=LatencyProfile.instant(), api_key=KEY) as fake:
@@ -324,6 +333,7 @@ async def test_complete_says_why_the_answer_was_empty(tmp_path: Path, answer: st
         )
     assert code == 1 and out == ""
     assert why in err, err
+    assert " WARNING " not in err  # the explanation, not log lines repeating it
     assert len(fake.requests) == 1
 
 

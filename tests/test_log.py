@@ -143,6 +143,27 @@ def test_add_settings_registers_every_configured_secret() -> None:
     assert redactor.redact(text) == " ".join(["***"] * 7)
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "registered"),
+    [
+        pytest.param("CODESTRAL_API_KEY", "codestral-env-1", True, id="codestral"),
+        pytest.param("MISTRAL_API_KEY", "mistral-env-22", True, id="mistral"),
+        pytest.param("OLLAMA_API_KEY", "ollama-env-333", True, id="ollama"),
+        pytest.param("LLAMA_API_KEY", "llama-env-4444", True, id="llamacpp"),
+        pytest.param("OPENAI_APIKEY", "openai-env-555", True, id="apikey-without-underscore"),
+        pytest.param("GITHUB_TOKEN", "ghp_0123456789", True, id="token"),
+        pytest.param("DB_PASSWORD", "hunter2-db-pw", True, id="password"),
+        pytest.param("SOME_TOKEN", "true", False, id="a-flag-is-not-a-secret"),
+        pytest.param("HOME", "/home/someone-1", False, id="ordinary-variable"),
+        pytest.param("TOKENIZERS_PARALLELISM", "false-but-long", False, id="name-must-end-so"),
+    ],
+)
+def test_add_environment(name: str, value: str, registered: bool) -> None:
+    redactor = SecretRedactor()
+    redactor.add_environment({name: value})
+    assert (redactor.redact(f"x {value} y") == "x *** y") is registered
+
+
 def _record(msg: str, *args: object, exc: BaseException | None = None) -> logging.LogRecord:
     exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
     return logging.LogRecord("codestral_ls.test", logging.INFO, __file__, 1, msg, args or None, exc_info)

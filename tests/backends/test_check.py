@@ -441,3 +441,11 @@ async def test_openai_model_neither_listed_nor_served_fails_with_the_listed_name
     assert "model not found: codestral-latest (not in the server's list, and" in text
     assert "does not exist" in text  # what the server said when a completion was tried
     assert "fix: set `model` to one of: mistralai/Codestral-22B-v0.1" in text
+
+
+async def test_a_secret_query_value_in_the_endpoint_is_never_printed(client: httpx.AsyncClient) -> None:
+    async with FakeOpenAI(latency=FAST) as gone:
+        endpoint = f"{gone.base_url}/gateway?tenant=acme&api-key=qs-s3cret-7788"
+    code, text = await check(Settings(backend="openai", endpoint=endpoint), client)
+    assert code == 1
+    assert "qs-s3cret-7788" not in text and "tenant=acme" in text
