@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from codestral_ls.bench.recovery import FAILURES  # noqa: E402
+from codestral_ls.bench.recovery import FAILURES, GENERATOR_VERSION  # noqa: E402
 from codestral_ls.bench.recovery_corpus import (  # noqa: E402
     default_sources,
     describe,
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_CASES} cases per source and failure")
     parser.add_argument("--cases", type=int, help=f"cases per source and failure (default {CASES})")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--chunk", type=int, default=4, help="characters per stream chunk")
+    parser.add_argument("--chunk", type=int, default=4, help="characters per stream chunk (0: rough tokens)")
     parser.add_argument("--corpus", type=Path, help="a directory of files instead of the default sources")
     parser.add_argument("--json", type=Path, help="save the settings, tables and every case here")
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
@@ -111,9 +111,11 @@ def main(argv: list[str] | None = None) -> int:
 
     sources = directory_sources(args.corpus) if args.corpus else default_sources(ROOT)
     loaded = [(source, load(source)) for source in sources]
+    stream = f"chunks of {args.chunk} chars" if args.chunk > 0 else "token chunks"
     print(
-        f"recovery benchmark at commit {commit()}: seed {args.seed}, {count} cases per source and failure "
-        f"({count * CLEAN_FACTOR} clean), chunks of {args.chunk} chars, multiline {settings.multiline!r}, "
+        f"recovery benchmark v{GENERATOR_VERSION} at commit {commit()}: seed {args.seed}, "
+        f"{count} cases per source and failure "
+        f"({count * CLEAN_FACTOR} clean), {stream}, multiline {settings.multiline!r}, "
         f"max_tokens {settings.max_tokens}"
     )
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
@@ -134,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     print("recovered/cases (worse than raw) per failure type and source; clean: unchanged/cases:")
     print(render(matrix_table(tallies, names), args.markdown), "\n")
     print("per failure type and form (site kind, or the failure's variant); clean: unchanged:")
-    print(render(variant_table(only), args.markdown), "\n")
+    print(render(variant_table(only), args.markdown, left=2), "\n")
     clean = [result for result in only if result.case.failure == "clean"]
     unchanged = sum(result.filtered.outcome.value == "exact" for result in clean)
     verdict = "ok" if clean and 100 * unchanged / len(clean) >= CLEAN_TARGET else "BELOW TARGET"
@@ -143,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         f"(target >= {CLEAN_TARGET}%: {verdict})"
     )
     print(cost_line(only), f"(prefix budget {settings.max_prefix_chars} chars)")
-    label = f"{time.strftime('%Y-%m-%d')} {commit()}"
+    label = f"{time.strftime('%Y-%m-%d')} {commit()} (v{GENERATOR_VERSION})"
     print("summary (a row for the history in benchmarks/README.md):")
     print(render(summary_table(only, label), args.markdown))
     print(f"{len(only)} cases in {time.perf_counter() - started:.1f} s")
@@ -165,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         payload = {
             "commit": commit(),
+            "generator_version": GENERATOR_VERSION,
             "seed": args.seed,
             "cases_per_source": count,
             "clean_factor": CLEAN_FACTOR,

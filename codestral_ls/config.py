@@ -7,19 +7,21 @@ never stops the server: that key keeps its default, the error names the key, the
 from __future__ import annotations
 
 import os
+import re
 import typing
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import attrs
 import cattrs
 import cattrs.errors
 
-from .backends.urls import display_endpoint
+from .backends.urls import MASK, display_endpoint
 from .errors import SettingsError
 
 Backend = Literal["mistral", "ollama", "llamacpp", "openai"]
+BACKENDS: tuple[str, ...] = typing.get_args(Backend)
 Multiline = Literal["auto", "always", "never"]
 
 CODESTRAL_HOST = "https://codestral.mistral.ai"
@@ -117,6 +119,22 @@ def endpoint_problem(url: str) -> str | None:
 
 
 ENDPOINT_BLOCKS = "completions stay off until it is fixed: the default host is not used instead"
+BACKEND_BLOCKS = "completions stay off until it is fixed: the default (mistral) is not used instead"
+
+
+def connection_problem(settings: Settings) -> SettingsError | None:
+    """Why no request may be sent with these `backend` and `endpoint` values, or None.
+
+    Both are kept as the user wrote them even when unusable (see `parse_settings`): falling back
+    to a default would send the code to a host the user did not choose.
+    """
+    off = "(completions are off until it is fixed)"
+    if settings.backend not in BACKENDS:
+        return SettingsError("backend", f"{settings.backend!r} is not one of {', '.join(BACKENDS)} {off}")
+    problem = endpoint_problem(settings.endpoint) if settings.endpoint is not None else None
+    if problem is not None:
+        return SettingsError("endpoint", f"{problem} {off}")
+    return None
 
 
 @attrs.frozen(kw_only=True)
@@ -133,6 +151,7 @@ class Settings:
     # a place the user did not choose.
     endpoint: str | None = attrs.field(
         default=None,
+        repr=lambda url: repr(url if url is None else display_endpoint(url)),
         metadata={
             "doc": "Base URL. Default: codestral.mistral.ai for `apiKey`/`CODESTRAL_API_KEY`, "
             "api.mistral.ai for `MISTRAL_API_KEY`, the local default for other backends."
@@ -153,10 +172,13 @@ class Settings:
         metadata={"doc": "How long a key from `apiKeyCommand` is reused."},
     )
     headers: dict[str, str] = attrs.field(
-        factory=dict, metadata={"doc": "Extra HTTP headers (company proxies, gateways)."}
+        factory=dict,
+        repr=lambda headers: repr(dict.fromkeys(headers, MASK)),  # values are tokens more often than not
+        metadata={"doc": "Extra HTTP headers (company proxies, gateways)."},
     )
     url_template: str | None = attrs.field(
         default=None,
+        repr=lambda url: repr(url if url is None else display_endpoint(url)),
         metadata={
             "doc": "Full URL with `{endpoint}`, `{model}`, `{method}` placeholders (Vertex AI, proxies); "
             "overrides the backend's route."
@@ -226,6 +248,16 @@ class Settings:
         metadata={"doc": "Adapt the debounce to typing speed, cursor position and backend latency."},
     )
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every configured value never to show (longest first): the key, each header value and
+        the token in it, a password in a URL, and URL query values with secret-looking names."""
+        values = [self.api_key or ""]
+        for value in self.headers.values():
+            values += [value, value.split()[-1] if value.split() else ""]  # "Bearer <token>": the token alone too
+        for url in (self.endpoint, self.url_template):
+            values += _url_secrets(url or "")
+        return tuple(sorted({value for value in values if len(value) >= MIN_SECRET_CHARS}, key=len, reverse=True))
+
     @property
     def all_exclude_globs(self) -> tuple[str, ...]:
         return DEFAULT_EXCLUDE + self.exclude
@@ -234,6 +266,23 @@ class Settings:
         if not self.enable:
             return False
         return self.languages.get(language_id, self.languages.get("*", True))
+
+
+# Shorter values would mask ordinary words in every log line; no real credential is that short.
+MIN_SECRET_CHARS = 4
+_SECRET_QUERY_NAME = re.compile(r"key|token|secret|passw|sig|auth|credential", re.IGNORECASE)
+
+
+def _url_secrets(url: str) -> list[str]:
+    """A URL's password and secret-looking query values, as written and percent-decoded."""
+    parts = urlsplit(url)
+    userinfo = parts.netloc.rpartition("@")[0]
+    found = [userinfo.partition(":")[2]] if ":" in userinfo else []
+    for pair in parts.query.split("&"):
+        name, _, value = pair.partition("=")
+        if _SECRET_QUERY_NAME.search(unquote(name)):
+            found.append(value)
+    return found + [unquote(value) for value in found]
 
 
 attrs.resolve_types(Settings)
@@ -264,12 +313,12 @@ def parse_settings(raw: Mapping[str, Any] | None, base: Settings | None = None) 
             continue
         if field.name == "exclude" and isinstance(value, str):
             value = [value]
-        if field.name == "endpoint" and value is not None:
-            blocked = _blocked_endpoint(key, value)
-            if blocked is not None:
-                errors.append(blocked)
-                changes["endpoint"] = value if isinstance(value, str) else repr(value)
-                continue
+        blocked = _blocked_connection(field.name, key, value)
+        if blocked is not None:
+            # Kept as written, so that nothing is sent until it is fixed (`connection_problem`).
+            errors.append(blocked)
+            changes[field.name] = value if isinstance(value, str) else repr(value)
+            continue
         try:
             structured = _strict_structure(value, field.type)
             candidate = attrs.evolve(settings, **changes, **{field.name: structured})
@@ -289,7 +338,12 @@ def parse_settings(raw: Mapping[str, Any] | None, base: Settings | None = None) 
     return attrs.evolve(settings, **changes), errors
 
 
-def _blocked_endpoint(key: str, value: Any) -> SettingsError | None:
+def _blocked_connection(name: str, key: str, value: Any) -> SettingsError | None:
+    """The error for an unusable `backend` or `endpoint` value, or None (any other field, or fine)."""
+    if name == "backend" and value not in BACKENDS:
+        return SettingsError(key, f"{value!r} is not one of {', '.join(BACKENDS)}; {BACKEND_BLOCKS}")
+    if name != "endpoint" or value is None:
+        return None
     if not isinstance(value, str):
         return SettingsError(key, f"expected a string URL, got {value!r}; {ENDPOINT_BLOCKS}")
     problem = endpoint_problem(value)

@@ -10,7 +10,7 @@ CodestralError
     ├── InvalidRequest      400/422: the backend's own detail text is in `detail`
     ├── ContextWindowExceeded  the prompt does not fit the server's context window (`n_ctx` tokens, when known)
     ├── ModelUnavailable    404 or "does not support insert": the model is missing or cannot do FIM
-    ├── ServerError         5xx
+    ├── ServerError         5xx (`retry_after_s` when a 503 says when to come back)
     ├── TransportError      timeout, refused or dropped connection
     └── ProtocolError       a reply that does not parse as the wire format promised
 
@@ -89,6 +89,12 @@ class ModelUnavailable(BackendError):
 
 class ServerError(BackendError):
     kind = "server"
+
+    def __init__(
+        self, message: str, *, status: int | None = None, detail: str = "", retry_after_s: float | None = None
+    ) -> None:
+        super().__init__(message, status=status, detail=detail)
+        self.retry_after_s = retry_after_s
 
 
 class TransportError(BackendError):

@@ -53,3 +53,20 @@ def test_stream_stops_early_when_the_model_runs_on() -> None:
     result = run_pure(case, 3)
     assert result.stopped_early
     assert result.consumed_chars < len(case.raw) / 2
+
+
+def test_a_single_line_stream_stops_at_its_newline_without_a_stop_sequence() -> None:
+    # No "\n" stop is sent: the filter itself closes the stream once the line is complete.
+    case = next(c for c in CASES if c.name == "go-plain-line-stays-one-line")
+    result = run_pure(case, 3)
+    assert not result.plan.multiline and "\n" not in result.plan.stop
+    assert result.stopped_early and result.stop_rule == "single-line"
+    assert result.consumed_chars <= len("TrimSpace(raw)\n") + 3
+
+
+def test_a_first_line_that_opens_a_block_goes_on_into_it_then_stops() -> None:
+    case = next(c for c in CASES if c.name == "go-func-name-grows-into-body")
+    result = run_pure(case, 3)
+    assert not result.plan.multiline and result.plan.block_after_first_line
+    assert result.suggestion is not None and result.suggestion.text.count("\n") == 2
+    assert result.stopped_early and result.consumed_chars < len(case.raw)

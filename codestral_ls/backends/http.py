@@ -222,7 +222,13 @@ def map_http_error(
     if status == 408:
         return TransportError(f"{backend} at {where} timed out the request (408){said}", status=status, detail=detail)
     if 500 <= status <= 599:
-        return ServerError(f"{backend} at {where} failed ({status}){said}", status=status, detail=detail)
+        says_when = any(name.lower() in ("retry-after", "retry-after-ms") for name in headers)
+        return ServerError(
+            f"{backend} at {where} failed ({status}){said}",
+            status=status,
+            detail=detail,
+            retry_after_s=parse_retry_after(headers) if says_when else None,
+        )
     if 400 <= status <= 499:
         return InvalidRequest(
             f"{backend} at {where} refused the request ({status}){said}",

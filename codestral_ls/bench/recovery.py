@@ -7,7 +7,7 @@ around it and the cursor sits where `M` was. Four kinds:
 - `line+closers`: the same, with the closers an editor auto-inserts (for the brackets open on the
   line so far, and a `;` or `,` after them) right of the cursor, `M` the rest of the line before;
 - `block`: the cursor inside (or at the end of) a line that opens a block, `M` the rest of that
-  line, the block's body and its closer line (`}`, `end`, `fi`, ...; none in Python);
+  line, the block's body and its closer line (`}`, `end`, `fi`, ...; none in Python and YAML);
 - `statements`: the cursor at the indentation of a line inside a block, `M` the lines from there
   to the end of that block (at most `MAX_MIDDLE_LINES`).
 
@@ -25,6 +25,11 @@ import attrs
 
 from .recovery_judge import CLOSER_OF, OPENER_OF, balance
 
+# Raised whenever sampling, injection or the judgement changes, so rows of the README's history are only
+# compared within one version (1: first landing; 2: no in-line loops in prose, JSON and YAML;
+# 3: whitespace-only differences judged "layout", ranked just after exact; no run-on into
+# blank lines only).
+GENERATOR_VERSION = 3
 FAILURES = ("clean", "run-on", "dup-closers", "missing-closer", "repetition", "truncated")
 # Longest true middles: what a model returns within a 256-token budget.
 MAX_MIDDLE_LINES = 12
@@ -100,6 +105,10 @@ def opens_block(stripped: str, language_id: str) -> bool:
         return bool(_LUA_OPENER.search(stripped)) or stripped.endswith("{")
     if language_id == "shellscript":
         return bool(_SHELL_OPENER.search(stripped))
+    if language_id == "yaml":
+        return stripped.endswith(":") and not stripped.startswith("#")
+    if language_id == "json":
+        return stripped.endswith(("{", "["))
     return stripped.endswith("{")
 
 
@@ -158,8 +167,8 @@ def block_end(lines: list[str], row: int, language_id: str) -> int | None:
         end -= 1
     if end == row + 1 or end - row > MAX_MIDDLE_LINES:
         return None
-    if language_id == "python":
-        return end
+    if language_id in ("python", "yaml"):
+        return end  # blocks without a closer line
     if end < len(lines) and indent_of(lines[end]) == base and is_closer_line(lines[end].strip()):
         return end + 1
     return None
@@ -229,8 +238,7 @@ def near_copy(line: str, step: int) -> str | None:
 def inline_loop(middle: str, line_prefix: str, times: int) -> str | None:
     """The middle with a short run of its first line written `times` times over: `x = x = x = 1`
     for `x = 1`. The run starts at the first word that starts in the middle and ends after the
-    first space that follows an operator or punctuation (else after the first space). None when
-    the line has no such run."""
+    first space that follows an operator or punctuation. None when the line has no such run."""
     first = middle.split("\n", 1)[0]
     starts = [
         match.start()
@@ -242,9 +250,9 @@ def inline_loop(middle: str, line_prefix: str, times: int) -> str | None:
     start = starts[0]
     spaces = [index for index in range(start + 1, len(first) - 1) if first[index] == " "]
     after_operator = [index for index in spaces if not (first[index - 1].isalnum() or first[index - 1] in "_ ")]
-    if not spaces:
-        return None
-    end = (after_operator or spaces)[0] + 1
+    if not after_operator:
+        return None  # prose (`a a a`) is not how code loops
+    end = after_operator[0] + 1
     if end - start > MAX_LOOP_CHARS:
         return None
     return middle[:start] + first[start:end] * times + middle[start:]
@@ -268,8 +276,10 @@ def inject(site: Site, failure: str, rng: random.Random) -> Case | None:
         if site.line_rest.strip() or not site.below:
             return None
         count = rng.randint(*RUN_ON_LINES)
-        raw = middle + "\n" + "\n".join(site.below[:count])
-        return Case(site, failure, site.kind, raw[:RUN_ON_CHARS])
+        run_on = "\n".join(site.below[:count])
+        if not run_on.strip():
+            return None  # only blank lines below: nothing to run on into
+        return Case(site, failure, site.kind, (middle + "\n" + run_on)[:RUN_ON_CHARS])
     if failure == "dup-closers":
         rest = site.line_rest
         if rest.strip():

@@ -29,6 +29,9 @@ EXTENSIONS = {
     ".go": "go",
     ".rs": "rust",
     ".sh": "shellscript",
+    ".json": "json",
+    ".yaml": "yaml",
+    ".yml": "yaml",
 }
 
 
@@ -108,6 +111,10 @@ def default_sources(repo: Path) -> list[Source]:
             ("*/lib/rustlib/src/rust/library/core/src/*.rs",),
         ),
         Source("shell (/usr/bin)", "shellscript", Path("/usr/bin"), ("*",), shell_scripts_only=True),
+        Source("json (npm)", "json", Path("/usr/lib/node_modules/npm"), ("node_modules/*/package.json",)),
+        Source(
+            "yaml (gcloud)", "yaml", Path("/usr/lib/google-cloud-sdk/lib/googlecloudsdk"), ("command_lib/**/*.yaml",)
+        ),
     ]
 
 

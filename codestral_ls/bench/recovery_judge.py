@@ -11,6 +11,8 @@ Both are compared line by line with trailing whitespace removed (the filters str
 invisible). The outcomes, best first:
 
 - **exact**: `got == want`: the accepted suggestion gives the true document;
+- **layout**: the same text once all whitespace is removed (a closer on the line above, tabs for
+  spaces): the code is the truth's, its layout is not; not counted as recovered;
 - **prefix**: `got == E + line_rest` where `E` is a non-empty start of `M`: the document is the
   truth with the end of the middle not typed yet. It is **balanced** when the bracket state of
   `got` equals the bracket state of `want` (see `balance`): it leaves no bracket open or closed
@@ -20,9 +22,9 @@ invisible). The outcomes, best first:
 - **nothing**: no suggestion, or only whitespace;
 - **wrong**: the user has to delete something to reach the truth.
 
-`rank` orders them for "worse than the raw output": exact < balanced prefix < balanced gaps <
-unbalanced prefix < unbalanced gaps < nothing < wrong; within one class, more characters to
-edit (type + delete) is worse.
+`rank` orders them for "worse than the raw output": exact < layout < balanced prefix < balanced
+gaps < unbalanced prefix < unbalanced gaps < nothing < wrong; within one class, more characters
+to edit (type + delete) is worse.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ CLOSER_OF = {"(": ")", "[": "]", "{": "}"}
 _LINE_COMMENTS: dict[str, tuple[str, ...]] = {
     "python": ("#",),
     "shellscript": ("#",),
+    "yaml": ("#",),
     "lua": ("--",),
 }
 _C_LIKE_COMMENT = ("//",)
@@ -92,7 +95,7 @@ def _scan_state(text: str, language_id: str, state: str, stack: list[str], outer
             state, index = "*/", index + 2
             continue
         if any(text.startswith(mark, index) for mark in line_comments) and (
-            language_id != "shellscript" or index == 0 or text[index - 1] in " \t\n;"
+            language_id not in ("shellscript", "yaml") or index == 0 or text[index - 1] in " \t\n;"
         ):
             state, index = "\n", index + 1
             continue
@@ -123,6 +126,7 @@ def balance(text: str, language_id: str, line_prefix: str = "") -> Balance:
 
 class Outcome(enum.Enum):
     EXACT = "exact"
+    LAYOUT = "layout"
     PREFIX = "prefix"
     GAPS = "gaps"
     NOTHING = "nothing"
@@ -144,15 +148,17 @@ class Judgement:
         """Smaller is better; compares a filtered result with the raw output's."""
         order = {
             (Outcome.EXACT, True): 0,
-            (Outcome.PREFIX, True): 1,
-            (Outcome.GAPS, True): 2,
-            (Outcome.PREFIX, False): 3,
-            (Outcome.GAPS, False): 4,
+            (Outcome.LAYOUT, True): 1,
+            (Outcome.LAYOUT, False): 1,
+            (Outcome.PREFIX, True): 2,
+            (Outcome.GAPS, True): 3,
+            (Outcome.PREFIX, False): 4,
+            (Outcome.GAPS, False): 5,
         }
         if self.outcome is Outcome.NOTHING:
-            return 5, 0
+            return 6, 0
         if self.outcome is Outcome.WRONG:
-            return 6, self.edit_chars
+            return 7, self.edit_chars
         return order[(self.outcome, self.balanced)], self.edit_chars
 
 
@@ -228,6 +234,8 @@ def judge(
         return Judgement(Outcome.EXACT, True, 0)
     balanced = balance(applied, language_id, line_prefix) == want_balance
     cost = edit_chars(got, want)
+    if "".join(got.split()) == "".join(want.split()):
+        return Judgement(Outcome.LAYOUT, balanced, cost)
     if applied.endswith(line_rest):
         inserted = applied[: len(applied) - len(line_rest)]
         if inserted.strip() and starts_middle(inserted, middle):

@@ -19,7 +19,7 @@ import attrs
 from ..config import Settings
 from ..context import extract
 from ..postprocess import SuggestionFilter, plan_completion
-from .continuation import apply_stop
+from .continuation import apply_stop, split_tokens
 from .recovery import FAILURES, Case, Site, block_site, inject, line_site, statements_site
 from .recovery_corpus import Source, SourceFile
 from .recovery_judge import Judgement, Outcome, judge
@@ -110,6 +110,10 @@ def _find_case(
 
 
 def chunks(text: str, size: int) -> list[str]:
+    """The text as a stream delivers it: pieces of `size` characters, or with `size` 0 rough
+    tokens (words, punctuation, runs of whitespace)."""
+    if size <= 0:
+        return split_tokens(text) or [""]
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
@@ -170,7 +174,7 @@ def cost_line(results: list[Result]) -> str:
 
 # -- tables --------------------------------------------------------------------------------------
 
-COLUMNS = ("exact", "bal. prefix", "unbal. prefix", "gaps", "nothing", "wrong")
+COLUMNS = ("exact", "layout", "bal. prefix", "unbal. prefix", "gaps", "nothing", "wrong")
 
 
 def column(judgement: Judgement) -> str:
@@ -221,15 +225,18 @@ def percent(part: int, whole: int) -> str:
 Table = tuple[list[str], list[list[str]]]  # header, rows
 
 
-def render(table: Table, markdown: bool = False) -> str:
-    """Aligned text (first column left, the others right), or a Markdown table."""
+def render(table: Table, markdown: bool = False, left: int = 1) -> str:
+    """Aligned text (the first `left` columns to the left, the others right), or Markdown."""
     header, rows = table
     if markdown:
-        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---", *["---:"] * (len(header) - 1)]) + "|"]
+        aligns = ["---"] * left + ["---:"] * (len(header) - left)
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(aligns) + "|"]
         return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
     widths = [max(len(row[index]) for row in [header, *rows]) for index in range(len(header))]
     return "\n".join(
-        " ".join(cell.ljust(widths[0]) if index == 0 else cell.rjust(widths[index]) for index, cell in enumerate(row))
+        " ".join(
+            cell.ljust(widths[index]) if index < left else cell.rjust(widths[index]) for index, cell in enumerate(row)
+        )
         for row in [header, *rows]
     )
 

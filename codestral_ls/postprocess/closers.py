@@ -17,6 +17,9 @@ from .indentation import indent_width, leading
 from .language import BRACKET_PAIRS, code_part, opens_block
 
 _BLOCK_COMMENT = re.compile(r"/\*.*?\*/")
+# How a line that an expression goes on after ends: an opener, a comma, a string literal that
+# the next one is concatenated to.
+_CONTINUED = frozenset("([,\"'")
 _OWN_LINE_CLOSER = re.compile(r"^[)\]]+[,;]?$")
 
 
@@ -57,15 +60,16 @@ def add_missing_closers(
     a block, which may end far below). Unchanged when the document below takes care of them."""
     whole = [line_prefix + lines[0], *lines[1:]]
     last = code_part(whole[-1], language_id).rstrip()
-    if not last or last[-1] == "{" or (opens_block(whole[-1], language_id) and last[-1] not in "(["):
-        return lines  # ends by opening a block: its body may be the document's next lines
     every = [*above, *whole]
     missing: list[tuple[str, int]] = []
     for char, owner in reversed(open_brackets(whole, language_id, above)):
         if owner < len(above) and not (char in "([" and _continues(above, owner, language_id)):
             break
         missing.insert(0, (char, owner))
-    if not missing:
+    if not missing or not last or last[-1] == "{":
+        return lines  # balanced, or ends by opening a block whose body may be the next lines
+    inside = missing[-1][1] == len(every) - 1  # the last line's own `:` is then a slice, not a block
+    if opens_block(whole[-1], language_id) and last[-1] not in "([" and not inside:
         return lines
     if next_line is not None and next_line.strip():
         opener_indent = indent_width(every[missing[0][1]])
@@ -98,15 +102,16 @@ def add_missing_closers(
 
 
 def _continues(above: Sequence[str], owner: int, language_id: str) -> bool:
-    """Whether the cursor line continues the expression opened on `above[owner]`: that line ends
-    with its bracket or a comma, every line after it is deeper, and the line right above the
-    cursor ends with an opener or a comma (a `(` in a docstring's prose far above does not)."""
+    """Whether the cursor line continues the expression opened on `above[owner]`: that line and
+    the line right above the cursor end with an opener, a comma or a string literal (adjacent
+    literals concatenate), and every line since is deeper (a `(` in a docstring's prose far
+    above does not qualify)."""
     opener = code_part(above[owner], language_id).rstrip()
-    if not opener or opener[-1] not in "([,":
+    if not opener or opener[-1] not in _CONTINUED:
         return False
     level = indent_width(above[owner])
     rest = [line for line in above[owner + 1 :] if line.strip()]
     if any(indent_width(line) <= level for line in rest):
         return False
     previous = code_part(rest[-1] if rest else above[owner], language_id).rstrip()
-    return previous[-1:] in ("(", "[", ",")
+    return previous[-1:] in _CONTINUED

@@ -39,6 +39,7 @@ _AFTER_EXIT = re.compile(r"^\s*([)\]}]|;;|#|//|/\*|\*|--|case\b|default\b|[A-Za-
 _TOKEN = re.compile(r"\w+|\S")
 _COUNTER = re.compile(r"_?\d+")
 _SUFFIX_COUNTER = re.compile(r"_\d+")
+_STRING_LINE = re.compile(r"\"[^\"]*\"|'[^']*'")
 # Stylesheets cascade: `width: 100px;` then `width: 100vw;` is a fallback, not a slip.
 _CASCADING_LANGUAGES = frozenset({"css", "scss", "less", "sass"})
 # A line this long written twice in a row is a loop, not a choice.
@@ -107,15 +108,23 @@ def repeated_statement(lines: Sequence[str], index: int, language_id: str = "") 
 
 
 def doubled_line(lines: Sequence[str], index: int) -> int | None:
-    """A long line (code or prose) right after an identical one: a loop in practice, cut before
-    the copy. Short ones may be meant (`print()` twice, `out.push("")` twice)."""
+    """A long line (code or prose) right after an identical one, or after the same line with a
+    counter added to a name (`opts` then `opts_2`): a loop in practice, cut before the copy.
+    Short lines may be meant twice (`print()`, `out.push("")`), except a lone string literal
+    (`"time"` imported twice)."""
     if index < 1:
         return None
     line = _normal(lines[index])
-    if len(line) < MIN_DOUBLED_LINE or _LETTERS.search(line) is None:
-        return None
     previous = _normal(lines[index - 1])
-    return index if line == previous or _counter_copy(line, previous) else None
+    if line.endswith("*/") and previous.endswith("*/") and "/*" not in line:
+        return index  # the comment is closed already: a second `*/` closes nothing
+    if _LETTERS.search(line) is None:
+        return None
+    if _counter_copy(line, previous):
+        return index  # a copy numbered by the model is a loop at any length
+    if line == previous and (len(line) >= MIN_DOUBLED_LINE or _STRING_LINE.fullmatch(line)):
+        return index  # a long line, or a lone string (an import, a list element) twice
+    return None
 
 
 def _counter_copy(line: str, previous: str) -> bool:

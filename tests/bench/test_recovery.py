@@ -26,7 +26,7 @@ from codestral_ls.bench.recovery import (
 )
 from codestral_ls.bench.recovery_corpus import Source, directory_sources, load
 from codestral_ls.bench.recovery_judge import Balance, Outcome, balance, judge, whole_lines_missing
-from codestral_ls.bench.recovery_run import KINDS, Result, render, sample_cases, summary_table
+from codestral_ls.bench.recovery_run import KINDS, Result, chunks, render, sample_cases, summary_table
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).parent / "recovery_corpus"
@@ -51,6 +51,7 @@ CORPUS = Path(__file__).parent / "recovery_corpus"
         ('"""(\n"""', "python", "", Balance()),
         ("`${a}(`)", "typescript", "", Balance(")", "")),
         ("${x#y})", "shellscript", "", Balance(")", "")),  # `#` inside a word is no comment
+        ("url: http://x#a) # (", "yaml", "", Balance(")", "")),
         # The line's prefix says whether the text starts inside a string.
         ('abc")', "python", 'f("', Balance(")", "")),
         ('abc")', "python", "f(", Balance()),
@@ -73,6 +74,7 @@ def test_balance_counts_brackets_outside_strings_and_comments(
         ("a, b)  ", 0, "a, b)", "", Outcome.EXACT, True, True),
         ("a, b", 0, "a, b", ")", Outcome.EXACT, True, True),
         ("a, b)", 1, "a, b", ")", Outcome.EXACT, True, True),
+        ("a, b)", 5, "a, b", ")", Outcome.EXACT, True, True),  # replacing past the line's end stops at it
         ("x:\n    y = 1", 0, "x:\n    y = 1  ", "", Outcome.EXACT, True, True),
         # a start of the truth, as balanced as the truth or not
         ("foo(a)", 0, "foo(a)\nbar(b)", "", Outcome.PREFIX, True, True),
@@ -81,12 +83,15 @@ def test_balance_counts_brackets_outside_strings_and_comments(
         ("int f() {", 0, "int f() {\n  return 1;\n}", "", Outcome.PREFIX, False, False),
         # whole lines left out: only typing in between is needed
         ("int f() {\n}", 0, "int f() {\n  return 1;\n}", "", Outcome.GAPS, True, False),
+        # the same code, laid out differently
+        ("f(a,\n  b)", 0, "f(a,\n  b\n)", "", Outcome.LAYOUT, True, False),
+        ("{\n  x;\n}", 0, "{\n\tx;\n}", "", Outcome.LAYOUT, True, False),
         # something to delete
         ("a, b))", 0, "a, b)", "", Outcome.WRONG, False, False),
         ("a, b)", 0, "a, b", ")", Outcome.WRONG, False, False),  # duplicated closer, not replaced
         ("x = 1\ny = 2", 0, "x = 1", "", Outcome.WRONG, True, False),
         ("or", 0, " error", "", Outcome.WRONG, True, False),
-        ("x = 1\n", 0, "x = 1", "", Outcome.WRONG, True, False),  # an empty line more
+        ("x = 1\n", 0, "x = 1", "", Outcome.LAYOUT, True, False),  # an empty line more
         # nothing shown
         (None, 0, "a, b)", "", Outcome.NOTHING, False, False),
         ("  \n", 0, "x = 1", "", Outcome.NOTHING, True, False),
@@ -109,6 +114,8 @@ def test_judge_compares_the_document_with_the_truth(
     ("better", "worse"),
     [
         (("a, b)", 0), ("a, b", 0)),  # exact beats an unbalanced prefix
+        (("a, b )", 0), ("a, b", 0)),  # a layout difference beats a prefix
+        (("a, b)", 0), ("a,b)", 0)),  # exact beats a layout difference
         (("a", 0), (None, 0)),  # a correct start beats nothing
         ((None, 0), ("a, b))", 0)),  # nothing beats text to delete
         (("a, b)) ", 0), ("a, b)))))", 0)),  # less to delete is better
@@ -152,6 +159,9 @@ def test_whole_lines_missing(got: str, want: str, expected: bool) -> None:
         ("for i in 1 2; do", "shellscript", True),
         ('case "$x" in', "shellscript", True),
         ("echo done", "shellscript", False),
+        ("attributes:", "yaml", True),
+        ("help: The name.", "yaml", False),
+        ('"files": [', "json", True),
     ],
 )
 def test_opens_block(line: str, language_id: str, expected: bool) -> None:
@@ -166,6 +176,8 @@ def test_opens_block(line: str, language_id: str, expected: bool) -> None:
         (["int f() {", "    return 1;", "} else {"], "c", None),  # not a unit of its own
         (["if x then", "  y()", "end"], "lua", 3),
         (["def f():", "x = 1"], "python", None),  # no body
+        (["shapes:", "  a: 1", "  b: 2", "other: 3"], "yaml", 3),
+        (['"files": [', '  "lib/"', "],", '"x": 1'], "json", 3),
     ],
 )
 def test_block_end(lines: list[str], language_id: str, expected: int | None) -> None:
@@ -195,6 +207,7 @@ def site(middle: str, line_prefix: str = "", line_rest: str = "", below: tuple[s
         (site("b);", "f(a, ", "", ("x();",)), "missing-closer", "b"),
         (site("b + c", "f = ", "", ("x();",)), "missing-closer", None),  # no final closer
         (site("b", "f(a, ", ")", ("x();",)), "run-on", None),  # closers right of the cursor
+        (site("x();", "  ", "", ("", "  ")), "run-on", None),  # only blank lines below
     ],
 )
 def test_inject(the_site: Site, failure: str, expected: str | None) -> None:
@@ -261,7 +274,8 @@ def test_statements_site_runs_to_the_end_of_the_enclosing_block() -> None:
     [
         ("x = 1", "", 3, "x = x = x = x = 1"),
         ("HAS_A, HAS_B,", "", 2, "HAS_A, HAS_A, HAS_A, HAS_B,"),
-        ("return f(x)", "", 2, "return return return f(x)"),
+        ("return f(x)", "", 2, None),  # no operator: `return return` is not a loop models make
+        ("le a single call.", "whi", 2, None),  # prose
         ("ns: int | None", "prompt_toke", 1, "ns: int | int | None"),  # starts at a word, not mid-word
         ("x", "", 2, None),  # no run to repeat
         ("a_very_long_name_for_a_thing_here = 1", "", 2, None),  # too long for a loop
@@ -286,13 +300,15 @@ def corpus() -> list[tuple[Source, list]]:  # type: ignore[type-arg]
     return [(source, load(source)) for source in directory_sources(CORPUS)]
 
 
-def test_fixture_corpus_has_five_languages() -> None:
+def test_fixture_corpus_has_seven_languages() -> None:
     assert sorted(source.language_id for source, files in corpus() if files) == [
         "c",
         "javascript",
+        "json",
         "lua",
         "python",
         "shellscript",
+        "yaml",
     ]
 
 
@@ -318,10 +334,23 @@ def test_site_kinds_take_turns() -> None:
     assert kinds == [*KINDS["clean"], *KINDS["clean"]]
 
 
+@pytest.mark.parametrize(
+    ("text", "size", "expected"),
+    [
+        ("abcdefg", 3, ["abc", "def", "g"]),
+        ("", 3, [""]),
+        ("x = f(1)\n", 0, ["x", " ", "=", " ", "f", "(", "1", ")", "\n"]),
+    ],
+)
+def test_chunks(text: str, size: int, expected: list[str]) -> None:
+    assert chunks(text, size) == expected
+
+
 def test_render_aligns_text_and_writes_markdown() -> None:
     table = (["failure", "cases"], [["clean", "12"], ["run-on", "3"]])
     assert render(table) == "failure cases\nclean      12\nrun-on      3"
     assert render(table, markdown=True) == "| failure | cases |\n|---|---:|\n| clean | 12 |\n| run-on | 3 |"
+    assert render(table, left=2) == "failure cases\nclean   12   \nrun-on  3    "
 
 
 def test_summary_row_gives_clean_unchanged_and_recovered_with_worse_counts() -> None:
@@ -371,9 +400,9 @@ def test_cli_quick_run_on_the_fixture_corpus(tmp_path: Path) -> None:
     saved = json.loads(out.read_text(encoding="utf-8"))
     cases = saved["cases"]
     assert {case["failure"] for case in cases} == set(FAILURES)
-    assert {case["source"] for case in cases} == {"c", "javascript", "lua", "python", "shellscript"}
+    assert {case["source"] for case in cases} == {"c", "javascript", "json", "lua", "python", "shellscript", "yaml"}
     assert saved["clean_unchanged"][1] == sum(case["failure"] == "clean" for case in cases) > 0
     for case in cases:
-        assert case["outcome"] in ("exact", "prefix", "gaps", "nothing", "wrong")
+        assert case["outcome"] in ("exact", "layout", "prefix", "gaps", "nothing", "wrong")
         assert case["cost_us"] >= 0 and case["error"] == ""
         assert case["recovered"] == (case["outcome"] == "exact" or (case["outcome"] == "prefix" and case["balanced"]))

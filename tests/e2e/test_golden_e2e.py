@@ -113,3 +113,21 @@ async def test_the_http_stream_is_closed_as_soon_as_the_suggestion_is_complete(
         # The server stopped reading within a few chunks of the block's end.
         assert record.chunks_sent < total_chunks / 2
         await asyncio.sleep(0)
+
+
+async def test_a_single_line_plan_sends_no_newline_stop_and_hangs_up_after_the_line(start_session: Any) -> None:
+    # The filter, not a stop sequence, ends a single line: the request carries no "\n" stop and
+    # the client hangs up once the line is complete, before the run-on lines are sent.
+    case = next(c for c in CASES if c.name == "go-plain-line-stays-one-line")
+    latency = LatencyProfile(
+        ttft_median_ms=0, ttft_sigma=0, ttft_min_ms=0, ttft_max_ms=0, per_token_ms=30, chunk_chars=4
+    )
+    async with FakeMistral(latency=latency, api_key=API_KEY) as slow:
+        session: Session = await start_session("vscode", fake_server=slow, **SETTINGS)
+        text, _ = await ask(session, case)
+        assert text == case.expected
+        assert await slow.wait_for_disconnects(1) >= 1
+        record = slow.requests[-1]
+        assert "\n" not in record.body.get("stop", [])
+        assert record.disconnected and not record.completed
+        assert record.chunks_sent < -(-len(case.raw) // 4)

@@ -3,11 +3,18 @@ positions outside the text, and documents the server refuses."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
 
-from support.lsp_session import Session
+from codestral_ls.simulator.mistral import FakeMistral
+from support.lsp_session import API_KEY, SERVER_ENV, Session, capabilities, until
 
 SECRET_TEXT = "Host prod\n    User deploy\n    IdentityFile ~/.ssh/prod-key-DO-NOT-SEND\n"
 
@@ -63,3 +70,77 @@ async def test_positions_outside_the_text_are_clamped_not_refused(
     assert len(items) == 1
     assert items[0].range is not None
     assert (items[0].range.start.line, items[0].range.start.character) == cursor
+
+
+# Every kind of secret a user can configure, each distinct so a leak names itself.
+HEADER_TOKEN = "gw-header-token-A1B2C3D4E5"
+SECOND_HEADER = "tenant-secret-F6G7H8"
+PULLED_TOKEN = "pulled-header-token-J9K0L1"
+URL_PASSWORD = "url-pass-M2N3O4P5"
+ENV_KEY = "env-mistral-key-Q6R7S8T9"
+SECRETS = [API_KEY, HEADER_TOKEN, SECOND_HEADER, PULLED_TOKEN, URL_PASSWORD, ENV_KEY]
+
+
+async def test_no_configured_secret_reaches_the_debug_log(fake: FakeMistral, tmp_path: Path) -> None:
+    """The real server at DEBUG (pygls logs every message it reads and writes): the key, every
+    header value, a password in the endpoint URL, and settings pulled or pushed later never show."""
+    log_file = tmp_path / "server.log"
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "codestral_ls", "--log-level", "DEBUG", "--log-file", str(log_file)],
+        server_env={**SERVER_ENV, "MISTRAL_API_KEY": ENV_KEY},
+    )
+    client = await config.start()
+    assert isinstance(client, LanguageClient)
+    ready = asyncio.Event()
+
+    @client.feature("codestral/status")  # type: ignore[untyped-decorator]  # pygls leaves it untyped
+    def on_status(_ls: LanguageClient, params: Any) -> None:
+        if params.state == "ready":
+            ready.set()
+
+    options: dict[str, Any] = {
+        "endpoint": fake.base_url,
+        "apiKey": API_KEY,
+        "debounceMs": 0,
+        "headers": {"X-Gateway-Token": HEADER_TOKEN, "X-Tenant": SECOND_HEADER},
+    }
+    # The workspace/configuration pull answers with the same settings plus one more header.
+    client.set_configuration(
+        {**options, "headers": {**options["headers"], "X-Pulled": PULLED_TOKEN}}, section="codestral"
+    )
+    try:
+        await client.initialize_session(
+            types.InitializeParams(
+                capabilities=capabilities("neovim"), initialization_options=options, process_id=os.getpid()
+            )
+        )
+        await asyncio.wait_for(ready.wait(), 10)
+        uri = "file:///work/project/app.py"
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text="def f():\n    ")
+            )
+        )
+        params = types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=1, character=4),
+            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked),
+        )
+        await client.text_document_inline_completion_async(params)
+        await until(lambda: len(fake.requests) == 1)
+        assert fake.requests[0].headers.get("x-gateway-token") == HEADER_TOKEN
+        # A push with a password in the endpoint URL; the request it makes is refused (401).
+        with_password = fake.base_url.replace("http://", f"http://deploy:{URL_PASSWORD}@")
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"codestral": {**options, "endpoint": with_password}})
+        )
+        await asyncio.sleep(0.2)  # let the server switch to the new settings
+        params.position = types.Position(line=1, character=4)
+        await client.text_document_inline_completion_async(params)
+        await until(lambda: len(fake.requests) >= 2)
+    finally:
+        await asyncio.wait_for(client.shutdown_session(), 10)
+    text = log_file.read_text(encoding="utf-8")
+    assert "initializationOptions" in text or "initialization_options" in text, "pygls logged nothing at DEBUG"
+    leaks = [line[:300] for line in text.splitlines() if any(secret in line for secret in SECRETS)]
+    assert leaks == [], "secrets in the debug log:\n" + "\n".join(leaks)

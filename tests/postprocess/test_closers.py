@@ -54,6 +54,10 @@ def test_open_brackets(lines: list[str], language_id: str, still_open: list[tupl
         # Ends by opening a block: its body may be the document's next lines.
         ("", ["if (ok) {"], None, "javascript", ["if (ok) {"]),
         ("", ["def f(x):"], None, "python", ["def f(x):"]),
+        # A `:` inside the brackets the last line opened is a slice, not a block.
+        ("        ", ["events = self._queue[:"], None, "python", ["events = self._queue[:]"]),
+        # Adjacent string literals continue the call begun above (the option's `"` line).
+        ("        ", ['"for a callback option", self'], None, "python", ['"for a callback option", self)']),
         # Balanced: unchanged.
         ("", ["print(x)"], None, "python", ["print(x)"]),
     ],

@@ -155,6 +155,11 @@ def test_unreachable(lines: list[str], kept: int | None) -> None:
         (["", "    self.traverse(node.body)", "    self.traverse(node.orelse)"], None),
         # A name given a counter it did not have: a looping model numbering its copies.
         (["", '    print(f"statuses {json.dumps(statuses)}")', '    print(f"statuses {json.dumps(statuses_2)}")'], 2),
+        (["", "        opts", "        opts_2"], 2),  # short, but numbered by the model
+        (["", "   identifier.  */", "   identifier.  */"], 2),
+        (["", " * paths.", " */", " */"], 3),  # a comment closed twice
+        (["", "/* a */", "/* b */"], None),
+        (["", '\t"time"', '\t"time"'], 2),  # a lone string twice: an import, an element
         # Rows of a table differ in names or numbers they all have.
         (["", "    self.conv1 = Conv(64)", "    self.conv2 = Conv(64)"], None),
         (["", "    fmt(per100(row, typed), 0),", "    fmt(per100(row, typed), 1),"], None),
