@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 # A change of one document: an LSP range (start and end as (line, column)) and its new text, or
 # the whole new text.
 Change = tuple[tuple[int, int], tuple[int, int], str] | str
+Severity = Literal["error", "warning", "info"]
 HttpFactory = Callable[[int], httpx.AsyncClient]
 BackendFactory = Callable[[Settings, httpx.AsyncClient, Mapping[str, str]], Backend]
 
@@ -188,10 +189,11 @@ class Runtime:
 
     # ---- talking to the user ----------------------------------------------------------------
 
-    def notify_user(self, severity: str, message: str) -> None:
+    def notify_user(self, severity: Severity, message: str) -> None:
+        """Tell the user (once per cause: the callers decide), with every known secret redacted."""
         message = self.redactor.redact(message)
         log.log(logging.ERROR if severity == "error" else logging.WARNING, "%s", message)
-        self._notify_sink(severity, message)  # type: ignore[arg-type]
+        self._notify_sink(severity, message)
 
     # ---- documents --------------------------------------------------------------------------
 
