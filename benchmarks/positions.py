@@ -4,7 +4,8 @@ python benchmarks/positions.py [--chars 1000000] [--keystrokes 20] [--server-key
 
 Two figures, both typing at the end of a single line of `--chars` code points:
 - store: what a keystroke costs in the document store and the context step, in-process
-  (didChange: `apply_change`; the request: `offset_of`, `extract`, the reply's `index_to_column`);
+  (didChange: `apply_change`; the request: `offset_of`, `extract`), and apart from it the
+  reply's `index_to_column` as `items.py` calls it (on the whole line's head);
 - server: the real server over stdio against the instant fake endpoint, didChange followed by
   `textDocument/inlineCompletion` (Invoked), from writing the change to the reply.
 """
@@ -39,19 +40,22 @@ def long_line(chars: int, non_ascii: bool) -> str:
     return (unit * (chars // len(unit) + 1))[:chars]
 
 
-def store_keystroke_ms(line: str, encoding: Encoding, keystrokes: int) -> list[float]:
+def store_keystroke_ms(line: str, encoding: Encoding, keystrokes: int) -> tuple[list[float], list[float]]:
+    """Per keystroke: (didChange + the request's position + context, the reply's column)."""
     document = Document.from_text(URI, "python", 1, line)
     column = units(line, encoding)
-    samples = []
+    store, reply = [], []
     for _ in range(keystrokes):
         started = time.perf_counter()
         document.apply_change((0, column), (0, column), "x", encoding)
         column += 1
         cursor_line, index = document.offset_of(0, column, encoding)
         ctx = extract(document.lines, cursor_line, index, max_prefix_chars=6000, max_suffix_chars=2000)
-        index_to_column(document.lines[0], len(ctx.line_prefix), encoding)
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+        converted = time.perf_counter()
+        index_to_column(document.lines[0], len(ctx.line_prefix), encoding)  # what items.py does for the reply
+        store.append((converted - started) * 1000)
+        reply.append((time.perf_counter() - converted) * 1000)
+    return store, reply
 
 
 async def server_keystroke_ms(line: str, keystrokes: int) -> list[float]:
@@ -112,10 +116,11 @@ def main() -> int:
         ("ASCII     utf-16", False, "utf-16"),
     ]
     print(f"one line of {args.chars:,} code points, typing at its end")
-    print("store + context, per keystroke:")
+    print("per keystroke: didChange + the request's position + context  |  the reply's column (items.py)")
     for label, non_ascii, encoding in cases:
-        samples = store_keystroke_ms(long_line(args.chars, non_ascii), encoding, args.keystrokes)
-        print(f"  {label}  {_summary(samples)}")
+        store, reply = store_keystroke_ms(long_line(args.chars, non_ascii), encoding, args.keystrokes)
+        print(f"  {label}  store {_summary(store)}")
+        print(f"  {' ' * len(label)}  reply {_summary(reply)}")
     if args.server_keystrokes > 0:
         samples = asyncio.run(server_keystroke_ms(long_line(args.chars, True), args.server_keystrokes))
         print("real server, didChange + inlineCompletion, non-ASCII utf-16:")

@@ -24,7 +24,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"codestral-ls {__version__}")
     parser.add_argument("--log-file", help="write logs to this file instead of stderr")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper)
+    parser.add_argument(
+        "--log-level",
+        default=None,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        type=str.upper,
+        help="INFO for the server; ERROR for subcommands, which print their own explanations",
+    )
     parser.add_argument("--stdio", action="store_true", help="serve LSP on stdin/stdout (the default)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -113,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     redactor = SecretRedactor()
     try:
-        configure_logging(args.log_level if args.command is None else "WARNING", args.log_file, redactor)
+        # A subcommand explains failures itself; log lines would repeat them with timestamps.
+        level = args.log_level or ("INFO" if args.command is None else "ERROR")
+        configure_logging(level, args.log_file, redactor)
     except OSError as exc:
         raise CommandLineError(f"cannot write the log file {args.log_file}: {exc.strerror or exc}") from None
     if args.command == "complete":

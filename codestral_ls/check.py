@@ -1,8 +1,11 @@
 """`codestral-ls check`: can completions work with these settings? Each step, its time, a fix.
 
-Steps: reach the endpoint, verify the key, confirm the model exists and can fill in the middle
-(the per-backend probes in `probes`), then one tiny completion through the real backend. The
-exit code is 0 only when every step that ran passed. Keys are never printed.
+Steps: the settings themselves (a value that cannot work is a FAIL naming the key; a bad
+`backend` or `endpoint` stops the check before anything is sent), reach the endpoint, verify the
+key, confirm the model exists and can fill in the middle (the per-backend probes in `probes`),
+warn when the prompt budget exceeds the server's context window, then one tiny completion through
+the real backend. The exit code is 0 only when every step that ran passed. Keys, header values and
+passwords in URLs are never printed.
 """
 
 from __future__ import annotations
@@ -17,11 +20,9 @@ import httpx
 
 from .backends.http import make_http_client
 from .backends.urls import display_endpoint
-from .config import FIELDS_BY_KEY, Settings, endpoint_problem
-from .errors import (
-    BackendError,
-    SettingsError,
-)
+from .backends.window import prompt_budget_warning, read_context_window
+from .config import FIELDS_BY_KEY, Settings, connection_problem
+from .errors import BackendError, SettingsError
 from .fixes import SETTING_FIXES
 from .probes import PROBES, SIBLING_HOSTS, Skipped, StepFailed, tiny_completion
 
@@ -92,7 +93,7 @@ async def run_check(
 ) -> int:
     """Check `settings` step by step, printing to `out`; 0 when completions will work, else 1."""
     env = os.environ if env is None else env
-    report = Report(out, hidden=_secrets_of(settings))
+    report = Report(out, hidden=list(settings.secrets()))
     report.write(
         f"codestral-ls check: backend {settings.backend}, model {settings.model}, "
         f"endpoint {display_endpoint(settings.endpoint) if settings.endpoint else 'default'}\n"
@@ -103,6 +104,7 @@ async def run_check(
         try:
             probe = PROBES[settings.backend]
             if await probe(settings, http, env, report, sibling_hosts):
+                await _warn_if_window_small(settings, http, env, report)
                 await report.step("one tiny completion", lambda: tiny_completion(settings, http, env))
             else:
                 report.write("  skip  one tiny completion (an earlier step failed)\n")
@@ -118,16 +120,26 @@ async def run_check(
     return 0
 
 
-def _secrets_of(settings: Settings) -> list[str]:
-    """Strings never to print: the key, header values, a password inside the endpoint URL."""
-    from urllib.parse import urlsplit
+# How to give each kind of server a larger context window (the other fix is a smaller budget).
+LARGER_WINDOW: Mapping[str, str] = {
+    "llamacpp": "or start llama-server with a larger context (-c)",
+    "ollama": "or raise the window (`PARAMETER num_ctx` in a Modelfile, or OLLAMA_CONTEXT_LENGTH for `ollama serve`)",
+    "openai": "or serve the model with a larger --max-model-len",
+}
 
-    secrets = [settings.api_key or "", *settings.headers.values()]
-    for url in (settings.endpoint, settings.url_template):
-        password = urlsplit(url).password if url else None
-        if password:
-            secrets.append(password)
-    return sorted({secret for secret in secrets if len(secret) >= 4}, key=len, reverse=True)
+
+async def _warn_if_window_small(
+    settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str], report: Report
+) -> None:
+    """A warning when the prompt budget exceeds the server's context window (where it tells it)."""
+    try:
+        window = await read_context_window(settings, client, env)
+    except BackendError:
+        return  # the probe above has reported whether the server can be reached
+    warning = prompt_budget_warning(settings, window)
+    if warning is not None:
+        fix = f"lower `maxPrefixChars` (now {settings.max_prefix_chars}) {LARGER_WINDOW.get(settings.backend, '')}"
+        report.warn("context window", warning, fix.rstrip())
 
 
 # Settings that decide where and how to connect: while one is wrong, checking the connection
@@ -150,11 +162,7 @@ def _settings_usable(settings: Settings, problems: Sequence[SettingsError], repo
         )
         usable = usable and problem.key not in CONNECTION_KEYS
     faulty = {problem.key for problem in problems}
-    unusable = endpoint_problem(settings.endpoint) if settings.endpoint is not None else None
-    if unusable is not None and "endpoint" not in faulty:
-        usable = report.fail(
-            "setting endpoint", f"{unusable}: {display_endpoint(settings.endpoint or '')!r}", SETTING_FIXES["endpoint"]
-        )
-    if settings.backend not in PROBES and "backend" not in faulty:
-        usable = report.fail("setting backend", f"unknown backend {settings.backend!r}", SETTING_FIXES["backend"])
+    unusable = connection_problem(settings)  # also for settings built in code, not parsed
+    if unusable is not None and unusable.key not in faulty:
+        usable = report.fail(f"setting {unusable.key}", str(unusable).partition(": ")[2], SETTING_FIXES[unusable.key])
     return usable

@@ -117,7 +117,7 @@ async def run_complete(
     assert document is not None
     why_refused = refusal(settings, document)
     if why_refused is not None:
-        err.write(f"no completion: nothing was sent, {why_refused}\n")
+        err.write(f"no completion (nothing was sent): {why_refused}\n")
         return 1
     ctx = _context(document, settings, line, column, location)
 

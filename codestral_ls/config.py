@@ -21,6 +21,7 @@ from .backends.urls import MASK, display_endpoint
 from .errors import SettingsError
 
 Backend = Literal["mistral", "ollama", "llamacpp", "openai"]
+BACKENDS: tuple[str, ...] = typing.get_args(Backend)
 Multiline = Literal["auto", "always", "never"]
 
 CODESTRAL_HOST = "https://codestral.mistral.ai"
@@ -118,6 +119,22 @@ def endpoint_problem(url: str) -> str | None:
 
 
 ENDPOINT_BLOCKS = "completions stay off until it is fixed: the default host is not used instead"
+BACKEND_BLOCKS = "completions stay off until it is fixed: the default (mistral) is not used instead"
+
+
+def connection_problem(settings: Settings) -> SettingsError | None:
+    """Why no request may be sent with these `backend` and `endpoint` values, or None.
+
+    Both are kept as the user wrote them even when unusable (see `parse_settings`): falling back
+    to a default would send the code to a host the user did not choose.
+    """
+    off = "(completions are off until it is fixed)"
+    if settings.backend not in BACKENDS:
+        return SettingsError("backend", f"{settings.backend!r} is not one of {', '.join(BACKENDS)} {off}")
+    problem = endpoint_problem(settings.endpoint) if settings.endpoint is not None else None
+    if problem is not None:
+        return SettingsError("endpoint", f"{problem} {off}")
+    return None
 
 
 @attrs.frozen(kw_only=True)
@@ -296,12 +313,12 @@ def parse_settings(raw: Mapping[str, Any] | None, base: Settings | None = None) 
             continue
         if field.name == "exclude" and isinstance(value, str):
             value = [value]
-        if field.name == "endpoint" and value is not None:
-            blocked = _blocked_endpoint(key, value)
-            if blocked is not None:
-                errors.append(blocked)
-                changes["endpoint"] = value if isinstance(value, str) else repr(value)
-                continue
+        blocked = _blocked_connection(field.name, key, value)
+        if blocked is not None:
+            # Kept as written, so that nothing is sent until it is fixed (`connection_problem`).
+            errors.append(blocked)
+            changes[field.name] = value if isinstance(value, str) else repr(value)
+            continue
         try:
             structured = _strict_structure(value, field.type)
             candidate = attrs.evolve(settings, **changes, **{field.name: structured})
@@ -321,7 +338,12 @@ def parse_settings(raw: Mapping[str, Any] | None, base: Settings | None = None) 
     return attrs.evolve(settings, **changes), errors
 
 
-def _blocked_endpoint(key: str, value: Any) -> SettingsError | None:
+def _blocked_connection(name: str, key: str, value: Any) -> SettingsError | None:
+    """The error for an unusable `backend` or `endpoint` value, or None (any other field, or fine)."""
+    if name == "backend" and value not in BACKENDS:
+        return SettingsError(key, f"{value!r} is not one of {', '.join(BACKENDS)}; {BACKEND_BLOCKS}")
+    if name != "endpoint" or value is None:
+        return None
     if not isinstance(value, str):
         return SettingsError(key, f"expected a string URL, got {value!r}; {ENDPOINT_BLOCKS}")
     problem = endpoint_problem(value)

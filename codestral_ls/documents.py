@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import attrs
 
-from .positions import Encoding, column_to_index
+from .positions import Encoding, column_to_index, column_to_index_near, index_to_column_near, units
 from .privacy import never_sent
 
 # Why a document's text need not be kept (it can never be sent), or None to keep it.
@@ -52,6 +52,11 @@ class Document:
     # replacement of the text, or reopening, brings a text to judge again.
     withheld: str | None = None
     withhold_policy: Withhold | None = attrs.field(default=None, repr=False, eq=False)
+    # Where the last edit left the cursor: (that line's string, encoding, column, index), an exact
+    # pair. The next position on that same string is converted from there, so a keystroke at the
+    # end of a 1 MB line costs O(edit), not O(line). A str is immutable: while the line is that
+    # very object, the pair holds.
+    _anchor: tuple[str, Encoding, int, int] | None = attrs.field(default=None, init=False, repr=False, eq=False)
 
     @classmethod
     def from_text(
@@ -77,8 +82,19 @@ class Document:
             return len(self.lines) - 1, len(self.lines[-1])
         if line < 0:
             return 0, 0
-        index = column_to_index(self.lines[line], max(column, 0), encoding)
-        return line, len(self.lines[line]) if index is None else index
+        text = self.lines[line]
+        known = self._known_pair(text, encoding)
+        if known is None:
+            index = column_to_index(text, max(column, 0), encoding)
+        else:
+            index = column_to_index_near(text, max(column, 0), encoding, known)
+        return line, len(text) if index is None else index
+
+    def _known_pair(self, text: str, encoding: Encoding) -> tuple[int, int] | None:
+        anchor = self._anchor
+        if anchor is None or anchor[0] is not text or anchor[1] != encoding:
+            return None
+        return anchor[2], anchor[3]
 
     def apply_change(
         self,
@@ -100,7 +116,8 @@ class Document:
                 start_line,
                 start_index,
             )
-        head = self.lines[start_line][:start_index]
+        start_text = self.lines[start_line]
+        head = start_text[:start_index]
         tail = self.lines[end_line][end_index:]
         removed = sum(len(self.lines[i]) for i in range(start_line, end_line + 1)) - len(head) - len(tail)
         removed += (end_line - start_line) * len(self.eol)
@@ -108,15 +125,39 @@ class Document:
         inserted[0] = head + inserted[0]
         inserted[-1] = inserted[-1] + tail
         self.lines[start_line : end_line + 1] = inserted
+        self._anchor_after_edit(start_text, start_line, start_index, new_text, encoding)
         self.char_count += len(new_text) - removed
         self.last_edit_deleted = removed > 0 and not new_text
         if "\x00" in new_text:
             self.binary = True
         self._judge()
 
+    def _anchor_after_edit(
+        self, start_text: str, start_line: int, start_index: int, new_text: str, encoding: Encoding
+    ) -> None:
+        """Remember the exact (column, index) right after the inserted text, on its new line."""
+        pieces = split_lines(new_text)
+        if len(pieces) > 1:  # the cursor ends on a new line, right after the last piece
+            cursor_text = self.lines[start_line + len(pieces) - 1]
+            self._anchor = (cursor_text, encoding, units(pieces[-1], encoding), len(pieces[-1]))
+            return
+        known = self._known_pair(start_text, encoding)
+        # The start's exact column: from the old anchor when it is near, else once per cursor jump.
+        if known is None:
+            start_column = units(start_text[:start_index], encoding)
+        else:
+            start_column = index_to_column_near(start_text, start_index, encoding, known)
+        self._anchor = (
+            self.lines[start_line],
+            encoding,
+            start_column + units(new_text, encoding),
+            start_index + len(new_text),
+        )
+
     def replace_all(self, text: str) -> None:
         """A full-text change (or the text at open): the document is judged afresh."""
         self.withheld = None
+        self._anchor = None
         self.char_count = len(text)
         self.binary = "\x00" in text
         self.last_edit_deleted = False
@@ -130,6 +171,7 @@ class Document:
         """Drop the text for good: `reason` is why it can never be sent."""
         self.withheld = reason
         self.lines = [""]
+        self._anchor = None
         self.last_edit_deleted = False
 
     def _judge(self) -> bool:

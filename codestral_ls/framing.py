@@ -113,7 +113,10 @@ class ThreadSource:
                         chunk = os.read(self._fd, READ_CHUNK)
                     except OSError:
                         chunk = b""
-                    loop.call_soon_threadsafe(queue.put_nowait, chunk)
+                    try:
+                        loop.call_soon_threadsafe(queue.put_nowait, chunk)
+                    except RuntimeError:  # the loop has closed: the server is exiting
+                        return
                     if not chunk:
                         return
 

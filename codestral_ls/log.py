@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -13,6 +14,9 @@ if TYPE_CHECKING:
 # Shapes a secret can take in text we did not write ourselves: pygls logs every message it reads
 # (InitializeParams, configuration replies) before our handlers have seen, let alone registered,
 # the settings inside. JSON (`"k": "v"`), Python reprs (`'k': 'v'`, `k='v'`) and headers (`k: v`).
+# Every repetition that can start at many places is bounded or anchored at a word start, so a
+# long run of letters (a minified line, a base64 blob in a message) costs linear time, never
+# quadratic: these run on every log record.
 _SECRET_SHAPES = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{6,}"),
     # apiKey, api_key, MISTRAL_API_KEY, and the x-api-key header gateways use.
@@ -20,14 +24,20 @@ _SECRET_SHAPES = (
     # Names that end in token/secret/password (access_token, X-Auth-Token, client_secret), and
     # Authorization with any scheme; not max_tokens or prompt_tokens.
     re.compile(
-        r"(?i)(['\"]?[\w-]*(?:token|secret|passw(?:or)?d|authorization)['\"]?\s*[:=]\s*['\"]?"
+        r"(?i)((?<![\w-])['\"]?[\w-]{0,64}(?:token|secret|passw(?:or)?d|authorization)['\"]?\s*[:=]\s*['\"]?"
         r"(?:(?:basic|bearer|token|digest)\s+)?)(?!(?:None|null|true|false)\b)[^'\",\s})&#]+"
     ),
     # Query values with secret-looking names: Google's ?key=, Azure's ?api-key=, signed ?sig=.
-    re.compile(r"(?i)([?&][\w.-]*(?:key|token|secret|sig|auth|passw|credential)[\w.-]*=)[^&\s'\"#]+"),
+    re.compile(r"(?i)([?&](?=[\w.-]{0,64}(?:key|token|secret|sig|auth|passw|credential))[\w.-]{1,80}=)[^&\s'\"#]+"),
     # A password in a URL: scheme://user:password@host.
-    re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s/:@'\"]*:)[^\s/@'\"]+(?=@)"),
+    re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://[^\s/:@'\"]{0,256}:)[^\s/@'\"]{1,256}(?=@)"),
 )
+# Environment variables that hold credentials: the keys each backend reads (CODESTRAL_API_KEY,
+# MISTRAL_API_KEY, OLLAMA_API_KEY, LLAMA_API_KEY, ...) and the tokens other tools leave there.
+_SECRET_ENV_NAME = re.compile(r"(?i)(?:API_?KEY|TOKEN|SECRET|PASSWORD)$")
+# An environment value shorter than this is a flag or a number, not a credential.
+_MIN_ENV_SECRET_CHARS = 8
+
 # The `headers` setting, whatever its header names: every value in it is replaced.
 _HEADERS_BLOCK = re.compile(r"(?i)(['\"]?headers['\"]?\s*[:=]\s*)(\{[^{}]*\})")
 _HEADER_VALUE = re.compile(r"""(['"]\s*:\s*)(['"])((?:\\.|(?!\2).)*)\2""")
@@ -48,6 +58,12 @@ class SecretRedactor(logging.Filter):
         """Register every secret the settings hold: the key, header values, URL passwords."""
         for secret in settings.secrets():
             self.add(secret)
+
+    def add_environment(self, env: Mapping[str, str]) -> None:
+        """Register the values of credential-named environment variables (`*_API_KEY`, `*_TOKEN`...)."""
+        for name, value in env.items():
+            if _SECRET_ENV_NAME.search(name) and len(value) >= _MIN_ENV_SECRET_CHARS:
+                self.add(value)
 
     def redact(self, text: str) -> str:
         # Longest first: a secret that contains another must go whole.

@@ -1,7 +1,9 @@
-"""The linear orchestrator: document -> context -> reuse/cache -> schedule -> backend -> filters.
+"""The linear orchestrator: document -> context -> cache -> schedule -> backend -> filters -> answer.
 
 Knows nothing of LSP types: `server.py` translates LSP requests into `CompletionQuery` and the
-`Completion` answers back into LSP items.
+`Completion` answers back into LSP items. Each step is a call into the module named for it:
+`context` cuts the prompt, `cache` reuses earlier answers, `scheduler` decides whether, when and
+what to ask, `model_call` streams the answer through the `postprocess` filters.
 """
 
 from __future__ import annotations
@@ -12,33 +14,29 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from contextlib import aclosing
 
 import attrs
 
-from . import triggers
-from .backends import Backend, FimRequest
-from .cache import NOTHING, CompletionCache, cache_key
+from .backends import Backend
+from .cache import NOTHING, CompletionCache
 from .config import Settings
 from .context import FimContext, as_if_accepted, extract
 from .core import Completion, CompletionQuery, Source, Suggestion
 from .documents import DocumentStore
-from .errors import (
-    BackendError,
-    RequestRejected,
-    TransportError,
-)
+from .errors import BackendError, ContextWindowExceeded, RequestRejected
 from .failures import FailurePolicy, UserNotice
+from .model_call import FETCHING_NOTICE_S, ModelCaller
 from .positions import Encoding, column_to_index
-from .postprocess import SuggestionFilter, plan_completion
 from .privacy import refusal
+from .prompt_budget import PromptBudget, fit_context, shrink_for_window
 from .scheduler import (
     ADOPTION_GRACE_S,
+    PAUSED,
+    Adopt,
+    Debounce,
     Fetch,
     Scheduler,
-    TypingRhythm,
-    adoptable,
-    debounce_delay,
+    skip_reason,
     sleep_unless_superseded,
     wait_unless_superseded,
 )
@@ -47,11 +45,9 @@ from .status import Status, StatusTracker
 log = logging.getLogger(__name__)
 
 # The core types are re-exported: callers that build queries (the CLI) import them from here.
-__all__ = ["Completion", "CompletionQuery", "Counters", "Pipeline", "Source", "Suggestion"]
+__all__ = ["FETCHING_NOTICE_S", "Completion", "CompletionQuery", "Counters", "Pipeline", "Source", "Suggestion"]
 
 ISSUED_ITEMS = 64
-# A model request still running after this long shows as `fetching` (and as LSP progress).
-FETCHING_NOTICE_S = 0.15
 
 
 @attrs.define
@@ -66,6 +62,8 @@ class Counters:
     superseded: int = 0
     cancelled_fetches: int = 0
     early_stops: int = 0
+    # Fetches that ended in an exception that is not a backend error: a bug, logged with its traceback.
+    crashed_fetches: int = 0
 
 
 class Pipeline:
@@ -86,14 +84,22 @@ class Pipeline:
         self.status = status
         self.encoding: Encoding = encoding
         self._clock = clock
+        self._notify_user = notify_user
         self.failures = FailurePolicy(status, notify_user, clock)
-        self.scheduler = Scheduler()
-        self.rhythm = TypingRhythm(clock)
+        self.scheduler = Scheduler(clock)
         self.cache = CompletionCache(settings.cache_size, settings.cache_ttl_s, clock)
         self.counters = Counters()
+        self.budget = _budget_of(settings)
+        self._window_told = False
+        self._caller = ModelCaller(
+            status=status,
+            failures=self.failures,
+            clock=clock,
+            on_latency=self.scheduler.note_latency,
+            on_early_stop=self._count_early_stop,
+        )
         self._ids = itertools.count(1)
         self._issued: OrderedDict[str, tuple[FimContext, Suggestion]] = OrderedDict()
-        self._backend_latency_s: float | None = None
 
     # ---- settings and lifecycle -------------------------------------------------------------
 
@@ -102,6 +108,7 @@ class Pipeline:
         self.scheduler.cancel_all()
         self.settings, self.backend = settings, backend
         self.cache = CompletionCache(settings.cache_size, settings.cache_ttl_s, self._clock)
+        self.budget, self._window_told = _budget_of(settings), False
         self.failures.reset()
         if old_backend is not backend:
             await old_backend.aclose()
@@ -119,110 +126,107 @@ class Pipeline:
             f"{counts.cancelled_fetches} cancelled, {counts.early_stops} stopped early), served without a call: "
             f"{self.cache.hits} from cache, {self.cache.through_hits} typed through, {counts.adopted} adopted; "
             f"{counts.skipped} not asked, {counts.superseded} superseded"
+            + (f"; {counts.crashed_fetches} failed on a bug (see the log)" if counts.crashed_fetches else "")
         )
 
     def note_edit(self, uri: str) -> None:
         """A keystroke arrived (didChange): feeds the typing-speed estimate."""
-        self.rhythm.keystroke()
+        self.scheduler.note_keystroke()
 
     # ---- the request path -------------------------------------------------------------------
 
     async def complete(self, query: CompletionQuery) -> Completion | None:
         self.counters.requests += 1
         superseded = self.scheduler.begin_request()
-        try:
-            ctx = self._context_for(query)
-        except RequestRejected as exc:
-            log.info("no completion for %s: %s", query.uri, exc)
+        document = self.documents.get(query.uri)
+        ctx = self._context_for(query)
+        if ctx is None:
             return None
 
-        if self.settings.reuse:
-            rest = self.cache.through(ctx)
-            if rest is not None:
-                return self._answer(ctx, rest, "typing-through")
-        cached = self.cache.get(ctx)
-        if cached is not None:
-            return None if cached is NOTHING else self._answer(ctx, cached, "cache")
+        reused = self._reuse(ctx)
+        if reused is not None:
+            return None if reused[1] is NOTHING else self._answer(ctx, reused[1], reused[0])
 
-        if query.automatic:
-            if not self.failures.allows_automatic():
-                return None
-            document = self.documents.get(query.uri)
-            reason = triggers.skip_reason(
-                ctx.prefix,
-                ctx.line_suffix,
-                after_deletion=bool(document and document.last_edit_deleted),
-            )
-            if reason is not None:
+        why_not = skip_reason(
+            ctx,
+            automatic=query.automatic,
+            after_deletion=bool(document and document.last_edit_deleted),
+            paused=not self.failures.allows_automatic(),
+        )
+        if why_not is not None:
+            if why_not != PAUSED:  # a pause after a failure says nothing about this place
                 self.counters.skipped += 1
-                log.debug("not asking at %s:%d: %s", query.uri, query.line, reason)
-                return None
+            log.debug("not asking at %s:%d: %s", query.uri, query.line, why_not)
+            return None
 
-        adopted = self._adopt(ctx) if self.settings.reuse else None
-        if adopted is not None:
-            fetch, typed = adopted
-            suggestion = await self._wait(fetch, superseded)
-            if suggestion is not None and suggestion.text.startswith(typed) and suggestion.text[len(typed) :].strip():
-                self.counters.adopted += 1
-                rest = Suggestion(text=suggestion.text[len(typed) :], replace_chars=suggestion.replace_chars)
+        plan = self.scheduler.plan(ctx, automatic=query.automatic, reuse=self.settings.reuse, debounce=self._debounce)
+        if isinstance(plan, Adopt):
+            rest = await self._adopted(plan, superseded)
+            if rest is not None:
                 return self._answer(ctx, rest, "adopted")
             if superseded.done():
                 return None
-        else:
-            self.scheduler.cancel_current()
-
-        if query.automatic and adopted is None:
-            delay = debounce_delay(
-                self.settings.debounce_ms / 1000,
-                adaptive=self.settings.adaptive_debounce,
-                mean_gap_s=self.rhythm.mean_gap_s,
-                line_prefix=ctx.line_prefix,
-                backend_latency_s=self._backend_latency_s,
-            )
-            if not await sleep_unless_superseded(delay, superseded):
-                self.counters.superseded += 1
-                return None
+        elif not await sleep_unless_superseded(plan.delay_s, superseded):
+            self.counters.superseded += 1
+            return None
 
         fetch = self._start_fetch(ctx, speculative=False)
         self.scheduler.current = fetch
         suggestion = await self._wait(fetch, superseded)
-        if suggestion is None:
-            return None
-        return self._answer(ctx, suggestion, "model")
+        return None if suggestion is None else self._answer(ctx, suggestion, "model")
 
-    def _context_for(self, query: CompletionQuery) -> FimContext:
+    @property
+    def _debounce(self) -> Debounce:
+        return Debounce(base_s=self.settings.debounce_ms / 1000, adaptive=self.settings.adaptive_debounce)
+
+    def _context_for(self, query: CompletionQuery) -> FimContext | None:
+        """document -> context; None (logged, and shown as `disabled` when refused) when there is none."""
         document = self.documents.get(query.uri)
         if document is None:
-            raise RequestRejected("the document is not open")
+            log.info("no completion for %s: the document is not open", query.uri)
+            return None
         why_off = refusal(self.settings, document)
         if why_off is not None:
             self.status.set(Status("disabled", why_off, query.uri))
-            raise RequestRejected(why_off)
+            log.info("no completion for %s: %s", query.uri, why_off)
+            return None
         if self.status.current is not None and self.status.current.state == "disabled":
             self.status.set(Status("ready", "Ready"))
-        line, index = document.offset_of(query.line, query.character, self.encoding)
+        try:
+            line, index = document.offset_of(query.line, query.character, self.encoding)
+        except RequestRejected as exc:
+            log.info("no completion for %s: %s", query.uri, exc)
+            return None
         return extract(
             document.lines,
             line,
             index,
-            max_prefix_chars=self.settings.max_prefix_chars,
-            max_suffix_chars=self.settings.max_suffix_chars,
+            max_prefix_chars=self.budget.prefix_chars,
+            max_suffix_chars=self.budget.suffix_chars,
             language_id=document.language_id,
             uri=query.uri,
         )
 
-    def _adopt(self, ctx: FimContext) -> tuple[Fetch, str] | None:
-        speculative = self.scheduler.speculative.get(cache_key(ctx))
-        if speculative is not None and not speculative.task.done():
-            speculative.speculative = False
-            self.scheduler.cancel_current()
-            self.scheduler.current = speculative
-            return speculative, ""
-        current = self.scheduler.current
-        if current is None:
+    def _reuse(self, ctx: FimContext) -> tuple[Source, Suggestion] | None:
+        """An answer with no model call: the rest of a suggestion typed through, or a cached one
+        (NOTHING when the model had nothing worth showing here)."""
+        if self.settings.reuse:
+            rest = self.cache.through(ctx)
+            if rest is not None:
+                return "typing-through", rest
+        cached = self.cache.get(ctx)
+        return None if cached is None else ("cache", cached)
+
+    async def _adopted(self, plan: Adopt, superseded: asyncio.Future[None]) -> Suggestion | None:
+        """What is left of the adopted fetch's answer once the typed characters are taken off."""
+        suggestion = await self._wait(plan.fetch, superseded)
+        if suggestion is None or not suggestion.text.startswith(plan.typed):
             return None
-        typed = adoptable(current, ctx)
-        return None if typed is None else (current, typed)
+        rest = suggestion.text[len(plan.typed) :]
+        if not rest.strip():
+            return None
+        self.counters.adopted += 1
+        return Suggestion(text=rest, replace_chars=suggestion.replace_chars)
 
     async def _wait(self, fetch: Fetch, superseded: asyncio.Future[None]) -> Suggestion | None:
         fetch.attach()
@@ -248,74 +252,54 @@ class Pipeline:
     def _fetch_done(self, task: asyncio.Task[Suggestion | None]) -> None:
         if task.cancelled():
             self.counters.cancelled_fetches += 1
-        elif task.exception() is not None:
-            pass  # reported inside _run_fetch; retrieving it here silences "never retrieved"
+            return
+        error = task.exception()
+        if error is not None and not isinstance(error, BackendError):
+            # A bug in a filter, the cache or a backend: one suggestion is lost, never silently.
+            self.counters.crashed_fetches += 1
+            log.error("a model request failed on a bug; the server goes on", exc_info=error)
+        # A BackendError was already recorded (and the user told) where it was raised.
+
+    def _count_early_stop(self) -> None:
+        self.counters.early_stops += 1
 
     async def _run_fetch(self, ctx: FimContext, streamed: list[str]) -> Suggestion | None:
-        """Stream one suggestion; `streamed` receives the raw chunks as they arrive (for adoption)."""
-        settings = self.settings
-        plan = plan_completion(ctx, settings.multiline, settings.max_tokens)
-        request = FimRequest(
-            prefix=ctx.prefix,
-            suffix=ctx.suffix,
-            model=settings.model,
-            max_tokens=plan.max_tokens,
-            temperature=settings.temperature,
-            stop=plan.stop,
-        )
-        suggestion_filter = SuggestionFilter(ctx, plan)
+        """Ask the model for `ctx`; a prompt too long for the server's window is shrunk and asked once more."""
         self.counters.model_calls += 1
-        started = self._clock()
-        # Only a request that is still running after a moment is announced: two status
-        # notifications for every quick reply would cost the editor two wake-ups for nothing.
-        announced = False
-
-        def announce() -> None:
-            nonlocal announced
-            announced = True
-            self.status.fetching_started()
-
-        notice = asyncio.get_running_loop().call_later(FETCHING_NOTICE_S, announce)
-        ok = False
         try:
-            async with asyncio.timeout(settings.timeout_ms / 1000):
-                async with aclosing(self.backend.stream(request)) as stream:  # type: ignore[type-var]
-                    async for chunk in stream:
-                        streamed.append(chunk)
-                        if suggestion_filter.feed(chunk):
-                            self.counters.early_stops += 1
-                            break
-            ok = True
-        except TimeoutError as exc:
-            error: BackendError = TransportError(f"no complete answer within timeoutMs ({settings.timeout_ms} ms)")
-            self.failures.record(error, self.backend.name)
-            raise error from exc
-        except BackendError as exc:
-            self.failures.record(exc, self.backend.name)
-            raise
-        finally:
-            notice.cancel()
-            if announced:
-                self.status.fetching_ended(ok)
-            elif ok:
-                self.status.succeeded_quietly()
-        elapsed = self._clock() - started
-        self._backend_latency_s = (
-            elapsed if self._backend_latency_s is None else 0.7 * self._backend_latency_s + 0.3 * elapsed
-        )
-        self.failures.succeeded()
-        suggestion = suggestion_filter.finish()
-        stop = suggestion_filter.stop
-        log.debug(
-            "%s plan (%s), %d chars streamed, stopped by %s, %s",
-            "multi-line" if plan.multiline else "single-line",
-            plan.reason,
-            suggestion_filter.consumed_chars,
-            stop.rule if stop else "end of stream",
-            f"{len(suggestion.text)} chars shown" if suggestion else "nothing shown",
-        )
+            suggestion = await self._caller.call(self.backend, self.settings, ctx, streamed)
+        except ContextWindowExceeded as exc:
+            if streamed or not self._shrink_budget(exc):
+                self.failures.record(exc, self.backend.name)
+                raise
+            try:
+                suggestion = await self._caller.call(
+                    self.backend, self.settings, fit_context(ctx, self.budget), streamed
+                )
+            except ContextWindowExceeded as again:
+                self.failures.record(again, self.backend.name)
+                raise
         self.cache.put(ctx, NOTHING if suggestion is None else suggestion)
         return suggestion
+
+    def _shrink_budget(self, error: ContextWindowExceeded) -> bool:
+        """Remember a smaller prompt budget for this server; False when it cannot get smaller."""
+        smaller = shrink_for_window(self.budget, n_ctx=error.n_ctx, max_tokens=self.settings.max_tokens)
+        if smaller is None:
+            return False
+        self.budget = smaller
+        window = f"{error.n_ctx} tokens" if error.n_ctx else "its size was not said"
+        message = (
+            f"The {self.backend.name} server's context window is too small for the prompt ({window}); "
+            f"prompts are now cut to {smaller.prefix_chars} + {smaller.suffix_chars} characters. Give the server "
+            "a larger context (llama.cpp: -c 8192) or lower maxPrefixChars/maxSuffixChars."
+        )
+        if self._window_told:
+            log.warning("%s", message)
+        else:
+            self._window_told = True
+            self._notify_user("warning", message)  # logged there too
+        return True
 
     # ---- answers and what the editor tells us about them ------------------------------------
 
@@ -368,22 +352,12 @@ class Pipeline:
 
     def _prefetch(self, ctx: FimContext, suggestion: Suggestion) -> None:
         after = as_if_accepted(ctx, suggestion.text, suggestion.replace_chars)
-        key = cache_key(after)
-        if key in self.scheduler.speculative or self.cache.has(after):
-            return
-        current = self.scheduler.current
-        if current is not None and not current.task.done() and cache_key(current.ctx) == key:
-            return  # the editor already asked for exactly this state
-        if not self.failures.allows_automatic():
-            return
-        if triggers.skip_reason(after.prefix, after.line_suffix, after_deletion=False) is not None:
-            return
-        # One speculative request at a time: a newer one makes the older one pointless.
-        for old in self.scheduler.speculative.values():
-            if old.speculative:
-                old.task.cancel()
-        self.scheduler.speculative = {k: f for k, f in self.scheduler.speculative.items() if not f.task.done()}
-        fetch = self._start_fetch(after, speculative=True)
-        self.counters.prefetches += 1
-        self.scheduler.speculative[key] = fetch
-        fetch.task.add_done_callback(lambda _t: self.scheduler.speculative.pop(key, None))
+        if self.scheduler.prefetch_wanted(
+            after, cached=self.cache.has(after), paused=not self.failures.allows_automatic()
+        ):
+            self.counters.prefetches += 1
+            self.scheduler.start_speculative(self._start_fetch(after, speculative=True))
+
+
+def _budget_of(settings: Settings) -> PromptBudget:
+    return PromptBudget(prefix_chars=settings.max_prefix_chars, suffix_chars=settings.max_suffix_chars)

@@ -53,6 +53,33 @@ def column_to_index(line: str, column: int, encoding: Encoding) -> int | None:
     return len(encoded[:limit].decode(codec, "ignore"))
 
 
+def column_to_index_near(line: str, column: int, encoding: Encoding, known: tuple[int, int]) -> int | None:
+    """`column_to_index`, starting from a `known` exact (column, index) pair of `line`: costs
+    O(distance between the two columns), not O(column). Typing next to the last edit is cheap."""
+    known_column, known_index = known
+    if column < 0:
+        return None
+    if encoding == "utf-32" or line.isascii():
+        return column if column <= len(line) else None
+    if column >= known_column:
+        distance = column - known_column
+        # `distance` characters hold at least `distance` units, unless the line ends first.
+        found = column_to_index(line[known_index : known_index + distance], distance, encoding)
+        return None if found is None else known_index + found
+    start = max(0, known_index - (known_column - column))
+    segment = line[start:known_index]
+    found = column_to_index(segment, column - (known_column - units(segment, encoding)), encoding)
+    return None if found is None else start + found
+
+
+def index_to_column_near(line: str, index: int, encoding: Encoding, known: tuple[int, int]) -> int:
+    """`index_to_column`, from a `known` exact (column, index) pair: O(distance), not O(index)."""
+    known_column, known_index = known
+    if index >= known_index:
+        return known_column + units(line[known_index:index], encoding)
+    return known_column - units(line[index:known_index], encoding)
+
+
 def _column_to_index_walk(line: str, column: int, encoding: Encoding) -> int | None:
     codec, width = _CODECS[encoding]
     seen = 0

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
-from .config import DEFAULT_EXCLUDE, endpoint_problem
+from .config import DEFAULT_EXCLUDE, connection_problem
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -90,15 +90,17 @@ def refusal(settings: Settings, document: Document) -> str | None:
     """Why `document` gets no completions at all (said to the user), or None when it may."""
     if not settings.enable:
         return "completions are disabled"
-    endpoint_unusable = endpoint_problem(settings.endpoint) if settings.endpoint is not None else None
-    if endpoint_unusable is not None:
-        # Never fall back to the default host: the code would go where the user did not choose.
-        return f"the endpoint setting {endpoint_unusable}; nothing is sent until it is fixed"
+    unusable = connection_problem(settings)
+    if unusable is not None:
+        # Never fall back to a default backend or host: the code would go where the user did not choose.
+        return str(unusable)
     if not settings.language_enabled(document.language_id):
         return f"completions are disabled for {document.language_id or 'this language'}"
-    if document.withheld is not None:
-        return document.withheld
-    return _content_refusal(settings.all_exclude_globs, settings.max_document_chars, document)
+    now = _content_refusal(settings.all_exclude_globs, settings.max_document_chars, document)
+    if document.withheld is not None and now is None:
+        # The settings changed since the text was dropped: only the editor has it now.
+        return "its text was not kept while it could not be sent; close and reopen the file"
+    return document.withheld or now
 
 
 def never_sent(document: Document) -> str | None:

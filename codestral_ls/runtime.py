@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -28,6 +28,7 @@ from .failures import UserNotice
 from .log import SecretRedactor
 from .pipeline import Pipeline
 from .positions import Encoding
+from .privacy import withhold_reason
 from .status import Status, StatusTracker
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 # A change of one document: an LSP range (start and end as (line, column)) and its new text, or
 # the whole new text.
 Change = tuple[tuple[int, int], tuple[int, int], str] | str
+Severity = Literal["error", "warning", "info"]
 HttpFactory = Callable[[int], httpx.AsyncClient]
 BackendFactory = Callable[[Settings, httpx.AsyncClient, Mapping[str, str]], Backend]
 
@@ -65,14 +67,15 @@ class Runtime:
     ) -> None:
         self.env: dict[str, str] = dict(env or {})
         self.redactor = redactor or SecretRedactor()
-        for secret_name in ("CODESTRAL_API_KEY", "MISTRAL_API_KEY"):
-            self.redactor.add(self.env.get(secret_name))
+        self.redactor.add_environment(self.env)  # every backend's *_API_KEY, and other tokens
         self._notify_sink = notify_user
         self._make_http = make_http
         self._make_backend = make_backend
         self._clock = clock
-        self.documents = DocumentStore()
         self.settings = Settings()
+        # Documents these settings refuse (excluded, too large, binary) keep no text: their
+        # keystrokes cost nothing (judged again at each edit, so a new exclude applies at once).
+        self.documents = DocumentStore(withhold=lambda document: withhold_reason(self.settings, document))
         self.encoding: Encoding = "utf-16"
         self.status = StatusTracker(publish_status)
         self._http: httpx.AsyncClient | None = None
@@ -186,10 +189,11 @@ class Runtime:
 
     # ---- talking to the user ----------------------------------------------------------------
 
-    def notify_user(self, severity: str, message: str) -> None:
+    def notify_user(self, severity: Severity, message: str) -> None:
+        """Tell the user (once per cause: the callers decide), with every known secret redacted."""
         message = self.redactor.redact(message)
         log.log(logging.ERROR if severity == "error" else logging.WARNING, "%s", message)
-        self._notify_sink(severity, message)  # type: ignore[arg-type]
+        self._notify_sink(severity, message)
 
     # ---- documents --------------------------------------------------------------------------
 
@@ -208,7 +212,7 @@ class Runtime:
                 start, end, text = change
                 document.apply_change(start, end, text, self.encoding)
         document.version = version
-        if self._pipeline is not None:
+        if self._pipeline is not None and document.withheld is None:
             self._pipeline.note_edit(uri)
 
     def did_close(self, uri: str) -> None:

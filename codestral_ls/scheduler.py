@@ -1,12 +1,16 @@
 """When to ask the model, and which in-flight request a new keystroke can reuse.
 
+Every scheduling decision lives here; the pipeline only carries them out:
+- `skip_reason` (automatic requests only): the trigger rules and a failure pause.
+- `Scheduler.plan`: adopt an in-flight fetch the user is typing along (or a prefetch for exactly
+  this place), or cancel it and ask anew after `debounce_delay`.
+- `Scheduler.prefetch_wanted`: whether a speculative request for the text after an accept is worth it.
 - `debounce_delay`: pure; the wait after a keystroke, adapted to typing speed, the cursor's
   position and the backend's measured latency.
 - `Fetch`: one model request in flight, with the raw text streamed so far and a count of the
   LSP requests waiting on it. A fetch nobody waits for is cancelled, which closes its HTTP stream.
-- `Scheduler`: supersedes the previous LSP request when a new one arrives (it is answered empty at
-  once), lets the new one adopt the in-flight fetch when the user is typing along its output, and
-  cancels the fetch otherwise.
+- `Scheduler.begin_request`: supersedes the previous LSP request when a new one arrives (it is
+  answered empty at once).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import Any
 
 import attrs
 
+from . import triggers
+from .cache import CacheKey, cache_key
 from .context import FimContext
 from .core import Suggestion
 
@@ -28,6 +34,9 @@ ANCHOR_CHARS = 300
 MAX_TYPED_CHARS = 400
 MIN_DEBOUNCE_S = 0.03
 MAX_DEBOUNCE_S = 0.6
+# Weight of the newest measurement in the backend latency estimate.
+LATENCY_WEIGHT = 0.3
+PAUSED = "automatic requests are paused after a failure"
 
 
 class TypingRhythm:
@@ -135,14 +144,65 @@ def adoptable(fetch: Fetch, ctx: FimContext) -> str | None:
     return None
 
 
-class Scheduler:
-    """Tracks the latest LSP request and the fetch behind it."""
+def skip_reason(ctx: FimContext, *, automatic: bool, after_deletion: bool, paused: bool) -> str | None:
+    """Why this request should not reach the model, or None to go ahead.
 
-    def __init__(self) -> None:
+    An explicit request (a shortcut, a menu the user opened) always asks: the skip rules only
+    guess whether an *automatic* suggestion would be welcome.
+    """
+    if not automatic:
+        return None
+    if paused:
+        return PAUSED
+    return triggers.skip_reason(ctx.prefix, ctx.line_suffix, after_deletion=after_deletion)
+
+
+@attrs.frozen
+class Adopt:
+    """Wait for `fetch` (already in flight) and drop the `typed` characters from its answer."""
+
+    fetch: Fetch
+    typed: str
+
+
+@attrs.frozen
+class Ask:
+    """Start a new fetch after waiting `delay_s` (0 for explicit requests)."""
+
+    delay_s: float
+
+
+Plan = Adopt | Ask
+
+
+@attrs.frozen
+class Debounce:
+    """The debounce settings, read once per request."""
+
+    base_s: float
+    adaptive: bool
+
+
+class Scheduler:
+    """Tracks the latest LSP request, the fetch behind it and the speculative ones, and decides."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._latest: asyncio.Future[None] | None = None
         self.current: Fetch | None = None
-        self.speculative: dict[Any, Fetch] = {}
+        self.speculative: dict[CacheKey, Fetch] = {}
         self.superseded_count = 0
+        self.rhythm = TypingRhythm(clock)
+        self.backend_latency_s: float | None = None
+
+    def note_keystroke(self) -> None:
+        self.rhythm.keystroke()
+
+    def note_latency(self, elapsed_s: float) -> None:
+        """A fetch finished after `elapsed_s`: slow backends get a shorter debounce."""
+        previous = self.backend_latency_s
+        self.backend_latency_s = (
+            elapsed_s if previous is None else (1 - LATENCY_WEIGHT) * previous + LATENCY_WEIGHT * elapsed_s
+        )
 
     def begin_request(self) -> asyncio.Future[None]:
         """Register a new LSP request; the previous one is told it is superseded."""
@@ -151,6 +211,57 @@ class Scheduler:
             self.superseded_count += 1
         self._latest = asyncio.get_running_loop().create_future()
         return self._latest
+
+    def plan(self, ctx: FimContext, *, automatic: bool, reuse: bool, debounce: Debounce) -> Plan:
+        """Adopt what is in flight when it fits `ctx`; otherwise cancel it and ask anew."""
+        adopted = self._adoptable(ctx) if reuse else None
+        if adopted is not None:
+            return adopted
+        self.cancel_current()
+        if not automatic:
+            return Ask(0.0)
+        delay = debounce_delay(
+            debounce.base_s,
+            adaptive=debounce.adaptive,
+            mean_gap_s=self.rhythm.mean_gap_s,
+            line_prefix=ctx.line_prefix,
+            backend_latency_s=self.backend_latency_s,
+        )
+        return Ask(delay)
+
+    def _adoptable(self, ctx: FimContext) -> Adopt | None:
+        speculative = self.speculative.get(cache_key(ctx))
+        if speculative is not None and not speculative.task.done():
+            # The prefetch for exactly this place becomes the request the user waits for.
+            speculative.speculative = False
+            self.cancel_current()
+            self.current = speculative
+            return Adopt(speculative, "")
+        current = self.current
+        if current is None:
+            return None
+        typed = adoptable(current, ctx)
+        return None if typed is None else Adopt(current, typed)
+
+    def prefetch_wanted(self, after: FimContext, *, cached: bool, paused: bool) -> bool:
+        """Whether to ask now for the suggestion after `after` (the text once accepted)."""
+        key = cache_key(after)
+        if cached or paused or key in self.speculative:
+            return False
+        current = self.current
+        if current is not None and not current.task.done() and cache_key(current.ctx) == key:
+            return False  # the editor already asked for exactly this state
+        return triggers.skip_reason(after.prefix, after.line_suffix, after_deletion=False) is None
+
+    def start_speculative(self, fetch: Fetch) -> None:
+        """Keep one speculative fetch at a time: a newer one makes the older one pointless."""
+        for old in self.speculative.values():
+            if old.speculative:
+                old.task.cancel()
+        self.speculative = {k: f for k, f in self.speculative.items() if not f.task.done()}
+        key = cache_key(fetch.ctx)
+        self.speculative[key] = fetch
+        fetch.task.add_done_callback(lambda _task: self.speculative.pop(key, None))
 
     def cancel_current(self) -> None:
         if self.current is not None and not self.current.task.done():

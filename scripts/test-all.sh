@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test, on a fresh machine or a used one: installs what is missing, then runs
-#   0. ruff and mypy --strict over the Python package,
+#   0. ruff and mypy --strict over the Python package and its tests,
 #   1. the VS Code extension's TypeScript unit tests (node's test runner), and its .vsix as a user
 #      builds it (with the server wheel from this checkout),
 #   2. pytest over tests/: pure tables, fake-endpoint and SDK-oracle tests, end-to-end through

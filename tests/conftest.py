@@ -43,7 +43,7 @@ async def start_session(fake: FakeMistral) -> AsyncIterator[Callable[..., Any]]:
         assert isinstance(client, LanguageClient)
         statuses: list[dict[str, Any]] = []
 
-        @client.feature("codestral/status")
+        @client.feature("codestral/status")  # type: ignore[untyped-decorator]  # pygls leaves it untyped
         def on_status(_ls: LanguageClient, params: Any) -> None:
             statuses.append({"state": params.state, "message": params.message, "uri": getattr(params, "uri", None)})
 

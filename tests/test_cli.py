@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from codestral_ls import __version__
-from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
+from codestral_ls.simulator.mistral import ErrorReply, FakeMistral, LatencyProfile, Reply
 from support.lsp_session import SERVER_ENV
 
 KEY = "cli-test-key-9f8e7d6c5b4a"
@@ -108,7 +108,7 @@ def _frame(payload: dict[str, Any]) -> bytes:
 
 async def test_debug_logs_go_to_the_log_file_never_stdout_and_never_hold_the_key(tmp_path: Path) -> None:
     log_file = tmp_path / "server.log"
-    messages = [
+    messages: list[dict[str, Any]] = [
         {
             "jsonrpc": "2.0",
             "id": 1,
@@ -298,7 +298,7 @@ async def test_check_fails_on_an_unknown_backend(tmp_path: Path) -> None:
     settings.write_text('{"codestral": {"backend": "vllm"}}', encoding="utf-8")
     code, out, err = await run("check", "--settings", str(settings))
     assert code == 1 and "Traceback" not in out + err
-    assert "FAIL  setting backend (invalid value 'vllm'" in out
+    assert "FAIL  setting backend ('vllm' is not one of mistral, ollama, llamacpp, openai;" in out
     assert "fix: set `backend` to one of: mistral, ollama, llamacpp, openai" in out
 
 
@@ -316,6 +316,15 @@ FUNCTION = "def total(items):\n    \n    return 0\n"
     ids=["empty-answer", "repeats-the-next-line"],
 )
 async def test_complete_says_why_the_answer_was_empty(tmp_path: Path, answer: str, why: str) -> None:
+    await _complete_gives_nothing(tmp_path, answer, why)
+
+
+async def test_complete_says_the_request_failed_and_how(tmp_path: Path) -> None:
+    reply = ErrorReply(503, {"message": "Service unavailable"})
+    await _complete_gives_nothing(tmp_path, reply, "no completion: the request failed: ")
+
+
+async def _complete_gives_nothing(tmp_path: Path, answer: Reply, why: str) -> None:
     source = tmp_path / "totals.py"
     source.write_text(FUNCTION, encoding="utf-8")
     async with FakeMistral(lambda body: answer, latency=LatencyProfile.instant(), api_key=KEY) as fake:
@@ -324,19 +333,21 @@ async def test_complete_says_why_the_answer_was_empty(tmp_path: Path, answer: st
         )
     assert code == 1 and out == ""
     assert why in err, err
+    assert " WARNING " not in err  # the explanation, not log lines repeating it
     assert len(fake.requests) == 1
 
 
 @pytest.mark.parametrize(
     ("name", "settings", "why"),
     [
-        (".env.local", {}, "nothing was sent, this file matches the exclude pattern '**/.env.*'"),
-        ("totals.py", {"exclude": ["**/totals.py"]}, "nothing was sent, this file matches the exclude pattern"),
-        ("totals.py", {"maxDocumentChars": 10}, "nothing was sent, the document is larger than maxDocumentChars"),
-        ("totals.py", {"languages": {"python": False}}, "nothing was sent, completions are disabled for python"),
-        ("totals.py", {"endpoint": "localhost:8787"}, "nothing was sent, the endpoint setting must start with http"),
+        (".env.local", {}, "this file matches the exclude pattern '**/.env.*'"),
+        ("totals.py", {"exclude": ["**/totals.py"]}, "this file matches the exclude pattern"),
+        ("totals.py", {"maxDocumentChars": 10}, "the document is larger than maxDocumentChars"),
+        ("totals.py", {"languages": {"python": False}}, "completions are disabled for python"),
+        ("totals.py", {"endpoint": "localhost:8787"}, "codestral.endpoint: must start with http:// or https://"),
+        ("totals.py", {"backend": "vllm"}, "codestral.backend: 'vllm' is not one of mistral, ollama"),
     ],
-    ids=["secret-file", "excluded", "too-big", "language-off", "bad-endpoint"],
+    ids=["secret-file", "excluded", "too-big", "language-off", "bad-endpoint", "bad-backend"],
 )
 async def test_complete_says_why_nothing_was_sent(
     tmp_path: Path, name: str, settings: dict[str, Any], why: str
@@ -350,7 +361,7 @@ async def test_complete_says_why_nothing_was_sent(
             "complete", f"{source}:2:5", "--settings", str(settings_file), env={"CODESTRAL_API_KEY": KEY}
         )
     assert code == 1 and out == "" and "Traceback" not in err
-    assert f"no completion: {why}" in err, err
+    assert f"no completion (nothing was sent): {why}" in err, err
     assert fake.requests == []
 
 

@@ -79,8 +79,6 @@ BAD = [
     ("enable", 1, "expected true or false"),
     ("enable", "false", "expected true or false"),
     ("prefetch", None, "expected true or false"),
-    ("backend", "codestral", "not in literal"),
-    ("backend", 5, "not in literal"),
     ("multiline", "sometimes", "not in literal"),
     ("model", 3, "expected a string"),
     ("model", None, "expected a string, got null"),

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from codestral_ls.config import Settings
+from codestral_ls.config import Settings, parse_settings
 from codestral_ls.documents import Document, DocumentStore, detect_eol, split_lines
 from codestral_ls.privacy import refusal, withhold_reason
 
@@ -359,7 +359,8 @@ def test_edits_to_a_withheld_document_are_ignored_until_a_full_change() -> None:
     blob = store.open("file:///home/u/proj/data.py", "python", 1, "a\x00b")
     assert blob.withheld == "the document looks binary"
     blob.replace_all("clean = 1\n")
-    assert (blob.withheld, blob.text, blob.binary) == (None, "clean = 1\n", False)
+    assert blob.withheld is None
+    assert (blob.text, blob.binary) == ("clean = 1\n", False)
 
 
 def test_an_edit_that_makes_a_document_binary_drops_its_text() -> None:
@@ -368,10 +369,14 @@ def test_an_edit_that_makes_a_document_binary_drops_its_text() -> None:
     assert doc.withheld == "the document looks binary" and doc.lines == [""]
 
 
+# attrs' tuple converter hides the field's type from mypy.
+TXT_EXCLUDED = Settings(exclude=("*.txt",))  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("settings", "uri", "text", "withheld"),
     [
-        pytest.param(Settings(exclude=("*.txt",)), "file:///a/notes.txt", "hi", True, id="user-exclude"),
+        pytest.param(TXT_EXCLUDED, "file:///a/notes.txt", "hi", True, id="user-exclude"),
         pytest.param(Settings(max_document_chars=10), "file:///a/a.py", "x" * 11, True, id="too-large"),
         pytest.param(Settings(max_document_chars=10), "file:///a/a.py", "x" * 10, False, id="at-the-limit"),
         pytest.param(Settings(languages={"python": False}), "file:///a/a.py", "x", False, id="language-off-is-kept"),
@@ -426,3 +431,60 @@ def test_a_keystroke_in_a_document_never_sent_copies_nothing(uri: str, suffix: s
     peak = _peak_bytes_of(keystrokes)
     # The ordinary file's line is rebuilt on each keystroke (O(line) in C); a refused one costs nothing.
     assert (peak > len(LONG_NON_ASCII)) is kept, peak
+
+
+def test_a_document_withheld_under_old_settings_asks_to_be_reopened() -> None:
+    strict, _ = parse_settings({"exclude": ["*.txt"]})
+    doc = DocumentStore(withhold=lambda document: withhold_reason(strict, document)).open(
+        "file:///a/notes.txt", "plaintext", 1, "todo"
+    )
+    assert refusal(strict, doc) == "this file matches the exclude pattern '*.txt' and is never sent"
+    assert refusal(Settings(), doc) == "its text was not kept while it could not be sent; close and reopen the file"
+    assert refusal(Settings(enable=False), doc) == "completions are disabled"
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_typing_moving_and_deleting_on_long_lines_matches_the_reference(encoding: str) -> None:
+    """What the anchor after each edit serves: typing, backspace, Enter, cursor jumps, selections."""
+    rng = random.Random(f"typing-{encoding}")
+    codec, width = _CODEC[encoding]
+    text = ("x = 'é中😀' + y\n" * 3).rstrip("\n")
+    doc = Document.from_text("file:///a.py", "python", 1, text)
+    cursor = (0, 0)  # line, column in `encoding` units
+
+    def column_of(line_text: str) -> int:
+        return len(line_text.encode(codec, "surrogatepass")) // width
+
+    for step in range(600):
+        lines = text.split("\n")
+        line, column = cursor
+        action = rng.random()
+        if action < 0.45:  # type at the cursor
+            typed = rng.choice(["a", "é", "中", "😀", " ", "\u0301", "ab😀"])
+            start, end, new_text = (line, column), (line, column), typed
+        elif action < 0.65:  # backspace: one character back (columns from the real encoder)
+            index = _ref_index(lines[line], column, encoding)
+            if index == 0:
+                continue
+            back = column_of(lines[line][: index - 1])
+            start, end, new_text = (line, back), (line, column), ""
+        elif action < 0.72:  # Enter
+            start, end, new_text = (line, column), (line, column), "\n"
+        elif action < 0.9:  # jump somewhere, maybe inside a character or past the line's end
+            target = rng.randrange(len(lines))
+            cursor = (target, rng.randrange(0, column_of(lines[target]) + 3))
+            continue
+        else:  # replace a selection on the cursor's line
+            other = rng.randrange(0, column_of(lines[line]) + 1)
+            start, end, new_text = (line, min(column, other)), (line, max(column, other)), rng.choice(["", "Z"])
+        start_offset = _ref_offset(text, "\n", *start, encoding)
+        text = _ref_apply(text, "\n", start, end, new_text, encoding)
+        doc.apply_change(start, end, new_text, encoding)  # type: ignore[arg-type]
+        assert doc.text == text, (step, start, end, new_text)
+        # The cursor after the edit, and its conversion, as a document with no anchor has it.
+        before = text[: start_offset + len(new_text)]
+        cursor_line = before.count("\n")
+        cursor = (cursor_line, column_of(before[before.rfind("\n") + 1 :]))
+        fresh = Document.from_text("file:///b.py", "python", 1, text)
+        for probe in (cursor[1], cursor[1] + 1, max(0, cursor[1] - 1), cursor[1] + 5):
+            assert doc.offset_of(cursor_line, probe, encoding) == fresh.offset_of(cursor_line, probe, encoding)  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,6 +98,35 @@ def test_add(secret: str | None, registered: bool) -> None:
     assert (redactor.redact("x abcd abc x") != "x abcd abc x") is registered
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("a" * 200_000, id="one-long-word"),
+        pytest.param("a." * 100_000, id="dotted-run"),
+        pytest.param("?" + "key" * 70_000, id="query-name-run"),
+        pytest.param("token" * 40_000, id="token-run"),
+        pytest.param("http://" + "a:" * 100_000, id="userinfo-run"),
+        pytest.param('"headers": {' + '"a": "' * 30_000 + "}", id="unclosed-header-values"),
+    ],
+)
+def test_redact_stays_linear_on_long_runs(text: str) -> None:
+    """Every log record goes through the shapes: a quadratic one hung the server for hours on a
+    200,000-character word (4.8 s at 10,000). Linear takes milliseconds; the alarm only guards
+    against a hang, with a margin of thousands."""
+    redactor = SecretRedactor()
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError("redact() did not finish: a shape backtracks quadratically")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        assert redactor.redact(text)[:8] == text[:8]
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def test_add_settings_registers_every_configured_secret() -> None:
     from codestral_ls.config import Settings
 
@@ -111,6 +141,27 @@ def test_add_settings_registers_every_configured_secret() -> None:
     # Each secret alone, where no shape gives it away.
     text = "sk-settings-key gw-bearer-1 tenant-2 p%40ss-3 p@ss-3 query-4 tmpl-5"
     assert redactor.redact(text) == " ".join(["***"] * 7)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "registered"),
+    [
+        pytest.param("CODESTRAL_API_KEY", "codestral-env-1", True, id="codestral"),
+        pytest.param("MISTRAL_API_KEY", "mistral-env-22", True, id="mistral"),
+        pytest.param("OLLAMA_API_KEY", "ollama-env-333", True, id="ollama"),
+        pytest.param("LLAMA_API_KEY", "llama-env-4444", True, id="llamacpp"),
+        pytest.param("OPENAI_APIKEY", "openai-env-555", True, id="apikey-without-underscore"),
+        pytest.param("GITHUB_TOKEN", "ghp_0123456789", True, id="token"),
+        pytest.param("DB_PASSWORD", "hunter2-db-pw", True, id="password"),
+        pytest.param("SOME_TOKEN", "true", False, id="a-flag-is-not-a-secret"),
+        pytest.param("HOME", "/home/someone-1", False, id="ordinary-variable"),
+        pytest.param("TOKENIZERS_PARALLELISM", "false-but-long", False, id="name-must-end-so"),
+    ],
+)
+def test_add_environment(name: str, value: str, registered: bool) -> None:
+    redactor = SecretRedactor()
+    redactor.add_environment({name: value})
+    assert (redactor.redact(f"x {value} y") == "x *** y") is registered
 
 
 def _record(msg: str, *args: object, exc: BaseException | None = None) -> logging.LogRecord:

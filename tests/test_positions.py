@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 
 from codestral_ls.documents import Document
-from codestral_ls.positions import column_to_index, index_to_column, units
+from codestral_ls.positions import (
+    column_to_index,
+    column_to_index_near,
+    index_to_column,
+    index_to_column_near,
+    units,
+)
 
 ENCODINGS = ("utf-8", "utf-16", "utf-32")
 COMBINING = "e\u0301"  # e + COMBINING ACUTE ACCENT: one glyph, two code points
@@ -239,3 +245,23 @@ def test_a_keystroke_in_the_store_does_not_grow_with_the_line(encoding: str) -> 
         return _python_steps(keystroke)
 
     assert keystroke_steps(10) == keystroke_steps(10_000)
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_conversions_near_a_known_pair_agree_with_the_full_ones(encoding: str) -> None:
+    """From any exact (column, index) pair, forwards and backwards, inside characters and past the end."""
+    rng = random.Random(f"near-{encoding}")
+    alphabet = "ab é中😀\u0301\U0001f3fd\ud800"
+    for _ in range(200):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        total = units(line, encoding)  # type: ignore[arg-type]
+        known_index = rng.randint(0, len(line))
+        known = (index_to_column(line, known_index, encoding), known_index)  # type: ignore[arg-type]
+        for column in range(-1, total + 3):
+            assert column_to_index_near(line, column, encoding, known) == column_to_index(line, column, encoding), (  # type: ignore[arg-type]
+                line,
+                column,
+                known,
+            )
+        for index in range(len(line) + 1):
+            assert index_to_column_near(line, index, encoding, known) == index_to_column(line, index, encoding)  # type: ignore[arg-type]

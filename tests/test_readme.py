@@ -18,7 +18,9 @@ ROWS = dict(re.findall(r"^\| `(\w+)` \| `([^`]*)` \|", README, flags=re.MULTILIN
 
 
 def default_of(field: attrs.Attribute[Any]) -> Any:
-    value = field.default.factory() if isinstance(field.default, attrs.Factory) else field.default  # type: ignore[attr-defined]
+    # attrs.Factory is typed as a function in attrs' stubs, so it is recognised by its `factory`.
+    factory = getattr(field.default, "factory", None)
+    value = factory() if callable(factory) else field.default
     return list(value) if isinstance(value, tuple) else value
 
 

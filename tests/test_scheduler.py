@@ -9,17 +9,23 @@ from typing import Any
 
 import pytest
 
+from codestral_ls.cache import cache_key
 from codestral_ls.context import FimContext
 from codestral_ls.core import Suggestion
 from codestral_ls.scheduler import (
     MAX_DEBOUNCE_S,
     MAX_TYPED_CHARS,
     MIN_DEBOUNCE_S,
+    PAUSED,
+    Adopt,
+    Ask,
+    Debounce,
     Fetch,
     Scheduler,
     TypingRhythm,
     adoptable,
     debounce_delay,
+    skip_reason,
     sleep_unless_superseded,
     typed_since,
     wait_unless_superseded,
@@ -256,7 +262,7 @@ async def test_cancel_current_and_all() -> None:
     scheduler = Scheduler()
     async with a_task("pending") as current, a_task("pending") as spec, a_task("done") as finished:
         scheduler.current = Fetch(ctx(BODY), current)
-        scheduler.speculative = {"k": Fetch(ctx(BODY), spec, speculative=True)}
+        scheduler.speculative = {cache_key(ctx(BODY)): Fetch(ctx(BODY), spec, speculative=True)}
         scheduler.cancel_current()
         await _settle(current)
         assert current.cancelled() and scheduler.current is None and not spec.done()
@@ -369,3 +375,95 @@ async def test_a_request_superseded_while_debouncing_answers_empty() -> None:
     await asyncio.wait_for(first, 10)
     assert outcomes == {"first": False, "second": True}
     assert scheduler.superseded_count == 1
+
+
+# ---- skip_reason / plan / prefetch_wanted: the decisions --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prefix", "suffix", "automatic", "after_deletion", "paused", "reason"),
+    [
+        pytest.param(BODY, TAIL, True, False, False, None, id="automatic-at-line-end-asks"),
+        pytest.param("x = f(", "a, b)", True, False, False, "mid-line", id="automatic-mid-line"),
+        pytest.param("x = f(", "a, b)", False, False, False, None, id="explicit-mid-line-asks"),
+        pytest.param(BODY, TAIL, True, True, False, "after a deletion", id="automatic-after-deletion"),
+        pytest.param(BODY, TAIL, False, True, True, None, id="explicit-ignores-deletion-and-pause"),
+        pytest.param(BODY, TAIL, True, False, True, PAUSED, id="automatic-paused"),
+        pytest.param("x", "", True, False, False, "prompt too short", id="automatic-too-short"),
+        pytest.param("x", "", False, False, False, None, id="explicit-too-short-asks"),
+    ],
+)
+def test_skip_reason(
+    prefix: str, suffix: str, automatic: bool, after_deletion: bool, paused: bool, reason: str | None
+) -> None:
+    got = skip_reason(ctx(prefix, suffix), automatic=automatic, after_deletion=after_deletion, paused=paused)
+    assert got == reason
+
+
+FIXED = Debounce(base_s=0.2, adaptive=False)
+
+
+@pytest.mark.parametrize(
+    ("state", "streamed", "typed", "automatic", "reuse", "expected"),
+    [
+        pytest.param(None, "", "", True, True, Ask(0.2), id="nothing-in-flight-debounces"),
+        pytest.param(None, "", "", False, True, Ask(0.0), id="explicit-asks-at-once"),
+        pytest.param("pending", "return a", "ret", True, True, "adopt:ret", id="typing-along-adopts"),
+        pytest.param("pending", "return a", "x", True, True, "cancel", id="typing-against-cancels"),
+        pytest.param("pending", "return a", "ret", True, False, "cancel", id="reuse-off-never-adopts"),
+        pytest.param("pending", "return a", "ret", False, True, "adopt:ret", id="explicit-adopts-too"),
+    ],
+)
+async def test_plan(
+    state: str | None, streamed: str, typed: str, automatic: bool, reuse: bool, expected: Ask | str
+) -> None:
+    scheduler = Scheduler()
+    async with a_task(state or "done") as task:
+        if state is not None:
+            scheduler.current = Fetch(ctx(BODY, TAIL), task, streamed=list(streamed))
+        plan = scheduler.plan(ctx(BODY + typed, TAIL), automatic=automatic, reuse=reuse, debounce=FIXED)
+        if expected == "cancel":
+            await _settle(task)
+            assert plan == Ask(0.2 if automatic else 0.0) and task.cancelled() and scheduler.current is None
+        elif isinstance(expected, str):
+            assert isinstance(plan, Adopt) and plan.fetch.task is task and plan.typed == expected.split(":")[1]
+        else:
+            assert plan == expected
+
+
+async def test_plan_adopts_a_prefetch_for_exactly_this_place() -> None:
+    scheduler = Scheduler()
+    async with a_task("pending") as current, a_task("pending") as prefetch:
+        scheduler.current = Fetch(ctx("elsewhere\n", TAIL), current)
+        scheduler.start_speculative(Fetch(ctx(BODY, TAIL), prefetch, speculative=True))
+        plan = scheduler.plan(ctx(BODY, TAIL), automatic=True, reuse=True, debounce=FIXED)
+        await _settle(current)
+        assert isinstance(plan, Adopt) and plan.fetch.task is prefetch and plan.typed == ""
+        assert current.cancelled() and scheduler.current is plan.fetch and not plan.fetch.speculative
+
+
+@pytest.mark.parametrize(
+    ("after_prefix", "cached", "paused", "in_flight_here", "wanted"),
+    [
+        pytest.param(BODY + "return a + b\n", False, False, False, True, id="worth-it"),
+        pytest.param(BODY + "return a + b\n", True, False, False, False, id="already-cached"),
+        pytest.param(BODY + "return a + b\n", False, True, False, False, id="paused"),
+        pytest.param(BODY + "return a + b\n", False, False, True, False, id="already-asked-for"),
+        pytest.param("x", False, False, False, False, id="skip-rules-say-no"),
+    ],
+)
+async def test_prefetch_wanted(
+    after_prefix: str, cached: bool, paused: bool, in_flight_here: bool, wanted: bool
+) -> None:
+    scheduler = Scheduler()
+    async with a_task("pending") as task:
+        if in_flight_here:
+            scheduler.current = Fetch(ctx(after_prefix, TAIL), task)
+        assert scheduler.prefetch_wanted(ctx(after_prefix, TAIL), cached=cached, paused=paused) is wanted
+
+
+def test_latency_estimate_is_a_moving_average() -> None:
+    scheduler = Scheduler()
+    scheduler.note_latency(1.0)
+    scheduler.note_latency(0.0)
+    assert scheduler.backend_latency_s == pytest.approx(0.7)

@@ -70,3 +70,21 @@ async def test_notifications_leave_nothing_in_the_request_table() -> None:
     assert protocol.pending_count == 0  # before the fix: one per notification, ~1,100 here
     assert any(message.get("id") == 1 and "result" in message for message in writer.messages)
     await server.aclose()
+
+
+async def test_internal_errors_are_logged_and_told_once_not_per_message() -> None:
+    from pygls.exceptions import FeatureNotificationError, FeatureRequestError, JsonRpcInternalError
+
+    server = create_server(env={})
+    protocol = server.protocol
+    assert isinstance(protocol, CodestralProtocol)
+    writer = Captured()
+    protocol.set_writer(writer)
+    protocol.receive(body("initialize", {"capabilities": {}}, msg_id=1))
+    for _ in range(5):
+        server.report_server_error(JsonRpcInternalError("boom"), FeatureNotificationError)
+        server.report_server_error(JsonRpcInternalError("request boom"), FeatureRequestError)
+    shown = [m for m in writer.messages if m.get("method") == "window/showMessage"]
+    assert len(shown) == 1
+    assert "Error in server" not in shown[0]["params"]["message"]
+    await server.aclose()

@@ -18,6 +18,7 @@ A backend describes its wire format as a `Call` (URL, body, framing, a parser fo
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -56,6 +57,8 @@ SELF_HOSTED_STREAM_TYPES = frozenset({"text/event-stream", "application/x-ndjson
 # a reply longer than this many characters per requested token is a server ignoring max_tokens.
 MAX_CHARS_PER_TOKEN = 32
 MIN_OUTPUT_CHARS = 1024
+# How long to wait for the end of a reply after its last event (normally it comes with it).
+MAX_DRAIN_S = 0.05
 # One NDJSON line or SSE line longer than this is no completion event: stop reading.
 MAX_LINE_BYTES = 1024 * 1024
 
@@ -296,12 +299,18 @@ def _bound_line(pending: int, route: Route) -> None:
 
 
 async def _drain(chunks: AsyncIterator[bytes]) -> None:
-    """Read what follows the last event (little), so the connection can serve the next request."""
+    """Read what follows the last event (little), so the connection can serve the next request.
+
+    Bounded in bytes and time: a server that keeps the reply open after its last event must not
+    hold back a finished suggestion (leaving then closes the connection instead).
+    """
     drained = 0
-    async for chunk in chunks:
-        drained += len(chunk)
-        if drained > MAX_DRAIN_BYTES:
-            return
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(MAX_DRAIN_S):
+            async for chunk in chunks:
+                drained += len(chunk)
+                if drained > MAX_DRAIN_BYTES:
+                    return
 
 
 async def get_json(client: httpx.AsyncClient, route: Route, path: str) -> Any:

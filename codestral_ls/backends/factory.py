@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Mapping
 
 import httpx
 
-from ..config import ENDPOINT_BLOCKS, Settings, endpoint_problem, resolve_mistral_credentials
+from ..config import Settings, connection_problem, resolve_mistral_credentials
 from ..errors import InvalidRequest, SettingsError
 from . import llamacpp, ollama, openai
 from .base import Backend, FimRequest
@@ -38,10 +38,10 @@ def make_backend(settings: Settings, client: httpx.AsyncClient, env: Mapping[str
 
 
 def _make(settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str] | None) -> Backend:
-    unusable = endpoint_problem(settings.endpoint) if settings.endpoint is not None else None
+    unusable = connection_problem(settings)
     if unusable is not None:
-        # A backend on the default host instead would send the code where the user did not choose.
-        raise SettingsError("endpoint", f"{unusable}; {ENDPOINT_BLOCKS}")
+        # A default backend or host instead would send the code where the user did not choose.
+        raise unusable
     if settings.backend == "mistral":
         credentials = resolve_mistral_credentials(settings, env)
         key_source = None

@@ -97,7 +97,9 @@ def add_economy_arguments(parser: argparse.ArgumentParser) -> None:
     economy.add_argument("--jobs", type=positive_int, default=2, help="sessions replayed at once (default 2)")
     economy.add_argument("--error-rate", type=share, default=0.1, help="share of deliberately wrong answers")
     economy.add_argument("--no-tabby", action="store_true", help="skip tabby-agent")
-    economy.add_argument("--no-install", action="store_true", help="do not npm-install tabby-agent")
+    economy.add_argument(
+        "--no-install", action="store_true", help="benchmarks/economy.py: do not npm-install tabby-agent first"
+    )
     economy.add_argument("--tabby-dir", type=Path, default=None, help="where tabby-agent is / goes (npm prefix)")
 
 

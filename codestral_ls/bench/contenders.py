@@ -2,7 +2,8 @@
 
 - codestral-ls as configured by default, and as the naive baseline (fixed debounce, no cache,
   no reuse, no prefetch), both against `TimedFakeMistral`;
-- tabby-agent 1.5.0 from npm (`textDocument/completion` only) against `FakeTabby`.
+- tabby-agent 1.5.0, when installed (`benchmarks/peers.py`; `textDocument/completion` only),
+  against `FakeTabby`.
 """
 
 from __future__ import annotations
@@ -101,29 +102,15 @@ async def start_codestral(
         close_log(stderr)
 
 
-def find_tabby(cache_dir: Path, install: bool = True) -> tuple[Path | None, str]:
-    """tabby-agent's cli.js under `cache_dir` (npm-installing it there if asked); (None, why) if not."""
+def find_tabby(cache_dir: Path) -> tuple[Path | None, str]:
+    """tabby-agent's cli.js under `cache_dir`, or (None, why). Never installs anything: the installer
+    is dev tooling (`benchmarks/peers.py`), and the installed server package does not run npm."""
     cli = cache_dir / "node_modules" / "tabby-agent" / "dist" / "cli.js"
     if cli.is_file():
         return cli, ""
     if shutil.which("node") is None:
         return None, "node is not installed"
-    npm = shutil.which("npm")
-    if npm is None:
-        return None, "npm is not installed"
-    if not install:
-        return None, f"tabby-agent is not installed in {cache_dir}"
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    print(f"installing tabby-agent@{TABBY_VERSION} into {cache_dir} (once) ...", file=sys.stderr)
-    done = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--prefix", str(cache_dir), f"tabby-agent@{TABBY_VERSION}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0 or not cli.is_file():
-        return None, f"npm install tabby-agent@{TABBY_VERSION} failed: {done.stderr.strip()[-300:]}"
-    return cli, ""
+    return None, f"tabby-agent is not installed in {cache_dir} (from a checkout: python benchmarks/peers.py)"
 
 
 @contextlib.asynccontextmanager

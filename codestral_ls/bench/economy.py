@@ -89,7 +89,7 @@ async def run_all(args: argparse.Namespace) -> int:
         tabby_note = "tabby-agent skipped (--no-tabby)"
     else:
         tabby_dir = args.tabby_dir or default_tabby_dir()
-        tabby_cli, why = find_tabby(tabby_dir, install=not args.no_install)
+        tabby_cli, why = find_tabby(tabby_dir)
         if tabby_cli is None:
             tabby_note = f"tabby-agent skipped: {why}"
         else:

@@ -108,7 +108,6 @@ _JS_METHOD = re.compile(
     r"#?[A-Za-z_$][\w$]*\s*(<[^>]*>)?\s*\([^;]*\)\s*(:\s*[^={};]+)?\{\s*$"
 )
 _DECORATOR = re.compile(r"^\s*@[A-Za-z_][\w.]*")
-_DEFINITION_LINE = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]", re.MULTILINE)
 _TOP_LEVEL_MARKERS = ("\ndef ", "\nclass ", "\nasync def ", "\nimport ", "\nfrom ", "\n@")
 # Triple quotes where a string starts (line start, after `=`, `(`, `,`, `[`, `:`, `return`) or
 # ends (end of line, maybe before `)` or `,`): delimiters. Others (`r'"""'`) are content.
@@ -242,12 +241,25 @@ def in_triple_quoted_string(prefix: str) -> bool:
         return False
     # A docstring never spans a definition (at any level) or a top-level import: count from
     # the last one, which also keeps a prefix window cut inside a docstring from misleading.
-    start = max(prefix.rfind(marker) for marker in _TOP_LEVEL_MARKERS)
-    for found in _DEFINITION_LINE.finditer(prefix, max(start, 0)):
-        start = max(start, found.start() - 1)
+    start = max(max(prefix.rfind(marker) for marker in _TOP_LEVEL_MARKERS), _last_definition_line(prefix))
     head, _, cursor_line = prefix[max(start, 0) :].rpartition("\n")
     count = len(_TRIPLE_DELIMITER.findall(head)) + len(_TRIPLE_DELIMITER.findall(cursor_line))
     return count % 2 == 1
+
+
+def _last_definition_line(prefix: str) -> int:
+    """Where the last `def`/`class` line of the prefix starts (the newline before it), or -1;
+    searched backwards, as the answer is usually near the cursor."""
+    end = len(prefix)
+    while end > 0:
+        found = max(prefix.rfind("def ", 0, end), prefix.rfind("class ", 0, end))
+        if found < 0:
+            return -1
+        line_start = prefix.rfind("\n", 0, found) + 1
+        if prefix[line_start:found].strip() in ("", "async"):
+            return line_start - 1
+        end = found
+    return -1
 
 
 def opens_block(line: str, language_id: str) -> bool:

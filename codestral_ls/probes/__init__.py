@@ -1,5 +1,5 @@
 """One probe per backend for `codestral-ls check`: reach the server, verify the key, confirm
-the model exists and can fill in the middle, and that the prompt budget fits its context window.
+the model exists and can fill in the middle.
 Each step raises `StepFailed` with a concrete fix.
 """
 
@@ -13,7 +13,7 @@ from ..config import Settings
 from .local import llamacpp_probe, ollama_probe
 from .mistral import SIBLING_HOSTS, mistral_probe
 from .openai import openai_probe
-from .steps import Skipped, StepFailed, Steps, tiny_completion, warn_if_window_small
+from .steps import Skipped, StepFailed, Steps, tiny_completion
 
 __all__ = [
     "PROBES",
@@ -23,7 +23,6 @@ __all__ = [
     "StepFailed",
     "Steps",
     "tiny_completion",
-    "warn_if_window_small",
 ]
 
 Probe = Callable[[Settings, httpx.AsyncClient, Mapping[str, str], Steps, Mapping[str, str]], Awaitable[bool]]

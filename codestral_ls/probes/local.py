@@ -1,4 +1,4 @@
-"""The probes of local servers: Ollama and llama.cpp (reach, model, FIM ability, context window)."""
+"""The probes of local servers: Ollama and llama.cpp (reach, model, FIM ability)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ..backends.templates import CODESTRAL, template_for_model
 from ..backends.urls import display_endpoint
 from ..config import Settings
 from ..errors import BackendError
-from .steps import Skipped, StepFailed, Steps, fetch_json, key_fix, route_for, warn_if_window_small
+from .steps import Skipped, StepFailed, Steps, fetch_json, key_fix, route_for
 
 
 async def ollama_probe(
@@ -56,38 +56,11 @@ async def ollama_probe(
                 f"use a FIM model (`ollama pull codestral`, qwen2.5-coder), or set "
                 f'`promptTemplate` (e.g. "codestral") to send raw prompts to {model}',
             )
-        window["num_ctx"] = _num_ctx(shown.get("parameters"))
         return f"context {context} tokens" if context else "FIM supported"
 
-    window: dict[str, int | None] = {}
-    passed = await report.step(f"reach Ollama at {display_host(endpoint)}", reach) and await report.step(
+    return await report.step(f"reach Ollama at {display_host(endpoint)}", reach) and await report.step(
         f"model {model}", show
     )
-    if passed:
-        num_ctx = window.get("num_ctx")
-        warn_if_window_small(
-            report,
-            settings,
-            num_ctx or OLLAMA_DEFAULT_WINDOW,
-            "raise the model's num_ctx to {tokens} (`PARAMETER num_ctx {tokens}` in a Modelfile, or "
-            "OLLAMA_CONTEXT_LENGTH={tokens} for `ollama serve`)",
-            assumed="" if num_ctx else "Ollama's default on smaller GPUs, unless OLLAMA_CONTEXT_LENGTH raises it",
-        )
-    return passed
-
-
-# Ollama's runtime window when neither the model nor the request sets num_ctx (spec §3: 4k on
-# GPUs under 24 GiB; more on bigger ones). Ollama cuts longer prompts from the front, silently.
-OLLAMA_DEFAULT_WINDOW = 4096
-
-
-def _num_ctx(parameters: Any) -> int | None:
-    """`num_ctx` from /api/show's `parameters` text ("num_ctx 2048\\nstop ..."), when the model sets it."""
-    for line in str(parameters or "").splitlines():
-        name, _, value = line.strip().partition(" ")
-        if name == "num_ctx" and value.strip().isdigit():
-            return int(value.strip())
-    return None
 
 
 async def llamacpp_probe(
@@ -120,19 +93,11 @@ async def llamacpp_probe(
         generation = found.get("default_generation_settings") or {}
         name = os.path.basename(str(found.get("model_path", "?")))
         _check_family(name, settings)
-        n_ctx = generation.get("n_ctx")
-        window["n_ctx"] = n_ctx if isinstance(n_ctx, int) else None
-        return f"{name}, context {n_ctx if n_ctx is not None else '?'} tokens"
+        return f"{name}, context {generation.get('n_ctx', '?')} tokens"
 
-    window: dict[str, int | None] = {}
-    passed = await report.step(f"reach llama-server at {display_host(endpoint)}", health) and (
+    return await report.step(f"reach llama-server at {display_host(endpoint)}", health) and (
         await report.step("loaded model", props)
     )
-    if passed:
-        warn_if_window_small(
-            report, settings, window.get("n_ctx"), "start llama-server with a larger context (-c {tokens})"
-        )
-    return passed
 
 
 def _check_family(served: str, settings: Settings) -> None:

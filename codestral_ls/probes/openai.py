@@ -1,4 +1,4 @@
-"""The OpenAI-compatible probe (vLLM, LM Studio, proxies): model list, aliases, context window."""
+"""The OpenAI-compatible probe (vLLM, LM Studio, proxies): model list and aliases."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..backends.http import display_host
 from ..backends.keys import KeyProvider
 from ..backends.urls import display_endpoint
 from ..config import Settings
-from .steps import StepFailed, Steps, fetch_json, key_fix, route_for, tiny_completion, warn_if_window_small
+from .steps import StepFailed, Steps, fetch_json, key_fix, route_for, tiny_completion
 
 
 async def openai_probe(
@@ -42,16 +42,6 @@ async def openai_probe(
                 ) from None
             return f"not in the server's list ({', '.join(ids) or 'empty'}), but it completes with it"
         context = card.get("max_model_len")
-        window["max_model_len"] = context if isinstance(context, int) else None
         return f"served, context {context} tokens" if context else "served"
 
-    window: dict[str, int | None] = {}
-    passed = await report.step(f"reach {display_host(endpoint)}, key and model {settings.model}", models)
-    if passed:
-        warn_if_window_small(
-            report,
-            settings,
-            window.get("max_model_len"),
-            "serve the model with a larger window (--max-model-len {tokens})",
-        )
-    return passed
+    return await report.step(f"reach {display_host(endpoint)}, key and model {settings.model}", models)

@@ -1,4 +1,4 @@
-"""What every probe shares: the step outcome types, the tiny completion, the window warning, fetching."""
+"""What every probe shares: the step outcome types, the tiny completion, fetching."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from ..backends.base import FimRequest
 from ..backends.exchange import Route, get_json
 from ..backends.factory import make_backend
 from ..backends.keys import KeyProvider
-from ..budget import window_shortfall
 from ..config import Settings
 from ..errors import AuthError, BackendError, TransportError
 from ..fixes import fix_for, key_setting
@@ -33,11 +32,9 @@ class Skipped(Exception):
 
 
 class Steps(Protocol):
-    """Runs one titled step and says whether it passed; prints warnings (`check.Report`)."""
+    """Runs one titled step and says whether it passed (`check.Report`)."""
 
     async def step(self, title: str, action: Callable[[], Awaitable[str]]) -> bool: ...
-
-    def warn(self, title: str, note: str, fix: str = "") -> None: ...
 
 
 TINY = FimRequest("def add(a, b):\n    return ", "\n\nprint(add(1, 2))\n", "", 16, 0.0, ("\n\n",))
@@ -62,32 +59,6 @@ async def tiny_completion(settings: Settings, client: httpx.AsyncClient, env: Ma
     if not text:
         return "the model answered with nothing; it can happen, but try again"
     return f"first text after {first_ms or 0:.0f} ms: {text[:40]!r}"
-
-
-def warn_if_window_small(
-    report: Steps, settings: Settings, window: int | None, larger: str, *, assumed: str = ""
-) -> None:
-    """Warn when the prompt budget exceeds the server's context window; `larger` says how to grow it.
-
-    `assumed` names where an unreported window comes from (e.g. Ollama's default).
-    """
-    shortfall = window_shortfall(settings, window) if window else None
-    if shortfall is None:
-        return
-    fits = (
-        f"lower `maxPrefixChars` (now {settings.max_prefix_chars}) to {shortfall.fitting_prefix_chars}"
-        if shortfall.fitting_prefix_chars
-        else "lower `maxSuffixChars` and `maxTokens`"
-    )
-    needed = -(-shortfall.budget_tokens // 1024) * 1024
-    report.warn(
-        "context window",
-        f"the prompt budget, about {shortfall.budget_tokens} tokens (maxPrefixChars + maxSuffixChars at "
-        f"~3 characters per token, plus maxTokens), {'may exceed' if assumed else 'exceeds'} the server's "
-        f"{shortfall.window_tokens}-token window{f' ({assumed})' if assumed else ''}: "
-        "a long file's prompt would not fit",
-        f"{fits}, or {larger.format(tokens=needed)}",
-    )
 
 
 def key_fix(settings: Settings, env: Mapping[str, str]) -> str:

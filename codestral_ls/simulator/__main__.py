@@ -42,7 +42,32 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--token-ms", type=non_negative_float, default=None, help="delay between chunks")
     parser.add_argument("--chunk-chars", type=positive_int, default=4, help="characters per chunk")
     parser.add_argument("--instant", action="store_true", help="no simulated latency")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--context-window",
+        type=positive_int,
+        default=None,
+        help="a small server: its window in tokens (about 4 characters each); llama.cpp and vLLM refuse "
+        "longer prompts, Ollama cuts them silently (sets num_ctx); not for --format mistral",
+    )
+    parser.add_argument(
+        "--ignore-max-tokens",
+        action="store_true",
+        help="a misbehaving server: stream all of --text whatever max_tokens says",
+    )
+    args = parser.parse_args(argv)
+    if args.context_window is not None and args.format == "mistral":
+        parser.error("--context-window: the mistral fake has no window; use --format llamacpp, ollama or openai")
+    return args
+
+
+WINDOW_PARAMETER = {"llamacpp": "n_ctx", "ollama": "num_ctx", "openai": "max_model_len"}
+
+
+def fake_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The fake's own constructor options for the context-window flag."""
+    if args.context_window is None:
+        return {}
+    return {WINDOW_PARAMETER[args.format]: args.context_window}
 
 
 def latency_from(args: argparse.Namespace) -> LatencyProfile:
@@ -76,8 +101,14 @@ async def serve(args: argparse.Namespace) -> None:
         return text
 
     fake = FAKES[args.format](
-        responder, latency=latency_from(args), api_key=args.api_key, host=args.host, port=args.port
+        responder,
+        latency=latency_from(args),
+        api_key=args.api_key,
+        host=args.host,
+        port=args.port,
+        **fake_options(args),
     )
+    fake.ignore_max_tokens = args.ignore_max_tokens
     async with fake:
         print(
             f"fake {args.format} endpoint at {fake.base_url}  "

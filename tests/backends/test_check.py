@@ -166,7 +166,7 @@ def models_transport(cards: list[dict[str, object]]) -> httpx.MockTransport:
     return httpx.MockTransport(handle)
 
 
-CARD = {
+CARD: dict[str, object] = {
     "id": "codestral-2508",
     "aliases": ["codestral-latest"],
     "max_context_length": 256000,
@@ -182,7 +182,7 @@ async def test_mistral_model_card_confirms_fim_and_context() -> None:
 
 
 async def test_mistral_model_without_fim() -> None:
-    chat = {"id": "mistral-large-latest", "capabilities": {"completion_fim": False}}
+    chat: dict[str, object] = {"id": "mistral-large-latest", "capabilities": {"completion_fim": False}}
     async with httpx.AsyncClient(transport=models_transport([CARD, chat])) as mocked:
         code, text = await check(Settings(api_key=KEY, model="mistral-large-latest"), mocked)
     assert code == 1 and "cannot fill in the middle" in text
@@ -223,14 +223,14 @@ async def test_an_unknown_backend_fails_before_any_request() -> None:
     async with mocked:
         code, text = await check(Settings(backend="vllm", api_key=KEY), mocked)  # type: ignore[arg-type]
     assert code == 1 and seen == []
-    assert "FAIL  setting backend (unknown backend 'vllm')" in text
+    assert "FAIL  setting backend ('vllm' is not one of mistral, ollama, llamacpp, openai" in text
     assert "fix: set `backend` to one of: mistral, ollama, llamacpp, openai" in text
 
 
 @pytest.mark.parametrize(
     ("raw", "line", "fix"),
     [
-        ({"backend": "vllm"}, "FAIL  setting backend (invalid value 'vllm'", "set `backend` to one of: mistral"),
+        ({"backend": "vllm"}, "FAIL  setting backend ('vllm' is not one of", "set `backend` to one of: mistral"),
         ({"endpoint": "localhost:11434"}, "FAIL  setting endpoint (must start with http://", "set `endpoint` to"),
         ({"endpoint": 8080}, "FAIL  setting endpoint (expected a string URL", "set `endpoint` to"),
     ],
@@ -360,12 +360,10 @@ async def test_the_endpoint_password_is_never_printed(client: httpx.AsyncClient,
 async def test_llamacpp_with_a_small_window_warns_and_says_what_fits(client: httpx.AsyncClient) -> None:
     async with FakeLlamaCpp(n_ctx=2048, latency=FAST) as fake:
         code, text = await check(Settings(backend="llamacpp", endpoint=fake.base_url), client)
-    assert code == 0, text  # completions work; long files would be cut
-    assert "warn  context window (the prompt budget, about 2939 tokens" in text
-    assert "exceeds the server's 2048-token window" in text
-    assert (
-        "fix: lower `maxPrefixChars` (now 6000) to 3300, or start llama-server with a larger context (-c 3072)" in text
-    )
+    assert code == 0, text  # completions work; a long file's prompt would not fit
+    assert "warn  context window (the server's context window is 2048 tokens (llama.cpp /props n_ctx)" in text
+    assert "lower maxPrefixChars + maxSuffixChars to 5376 or less" in text
+    assert "fix: lower `maxPrefixChars` (now 6000) or start llama-server with a larger context (-c)" in text
 
 
 async def test_llamacpp_with_room_to_spare_says_nothing_about_the_window(client: httpx.AsyncClient) -> None:
@@ -377,8 +375,8 @@ async def test_llamacpp_with_room_to_spare_says_nothing_about_the_window(client:
 @pytest.mark.parametrize(
     ("num_ctx", "max_prefix_chars", "expected"),
     [
-        (2048, 6000, "exceeds the server's 2048-token window"),
-        (None, 20000, "may exceed the server's 4096-token window (Ollama's default"),
+        (2048, 6000, "the server's context window is 2048 tokens (Ollama num_ctx parameter)"),
+        (None, 20000, "silently cuts the front of longer prompts"),
         (None, 6000, None),
         (8192, 20000, None),
     ],
@@ -402,7 +400,8 @@ async def test_openai_compatible_window_from_max_model_len(client: httpx.AsyncCl
         settings = Settings(backend="openai", endpoint=fake.base_url, model="mistralai/Codestral-22B-v0.1")
         code, text = await check(settings, client)
     assert code == 0, text
-    assert "exceeds the server's 2048-token window" in text and "--max-model-len 3072" in text
+    assert "the server's context window is 2048 tokens (/v1/models max_model_len)" in text
+    assert "fix: lower `maxPrefixChars` (now 6000) or serve the model with a larger --max-model-len" in text
 
 
 # ---- an OpenAI-compatible server may complete with a name it does not list (issue 10) --------
@@ -442,3 +441,11 @@ async def test_openai_model_neither_listed_nor_served_fails_with_the_listed_name
     assert "model not found: codestral-latest (not in the server's list, and" in text
     assert "does not exist" in text  # what the server said when a completion was tried
     assert "fix: set `model` to one of: mistralai/Codestral-22B-v0.1" in text
+
+
+async def test_a_secret_query_value_in_the_endpoint_is_never_printed(client: httpx.AsyncClient) -> None:
+    async with FakeOpenAI(latency=FAST) as gone:
+        endpoint = f"{gone.base_url}/gateway?tenant=acme&api-key=qs-s3cret-7788"
+    code, text = await check(Settings(backend="openai", endpoint=endpoint), client)
+    assert code == 1
+    assert "qs-s3cret-7788" not in text and "tenant=acme" in text

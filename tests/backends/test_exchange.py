@@ -3,6 +3,7 @@ endpoint query strings, credentials in the endpoint URL, context-window errors."
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -16,7 +17,7 @@ from codestral_ls.backends.exchange import MAX_CHARS_PER_TOKEN, Route, get_json,
 from codestral_ls.backends.factory import make_backend
 from codestral_ls.backends.keys import KeyProvider
 from codestral_ls.config import Settings
-from codestral_ls.errors import AuthError, ContextWindowExceeded, ServerError
+from codestral_ls.errors import AuthError, ContextWindowExceeded, ProtocolError, ServerError
 from codestral_ls.simulator import FakeLlamaCpp, FakeMistral, FakeOllama, FakeOpenAI, LatencyProfile
 from codestral_ls.simulator.endpoint import FakeEndpoint
 from codestral_ls.simulator.mistral import ErrorReply
@@ -95,6 +96,19 @@ async def test_a_reply_within_the_cap_is_untouched(
         fake.ignore_max_tokens = True
         backend = make_backend(settings_for(name, fake.base_url), client)
         assert await collect(backend, request_for(name, max_tokens=8)) == text
+
+
+@pytest.mark.parametrize(("name", "fake_class", "path"), BACKENDS, ids=IDS)
+async def test_closing_the_stream_early_hangs_up_for_every_backend(
+    client: httpx.AsyncClient, name: str, fake_class: Callable[..., FakeEndpoint[Any]], path: str
+) -> None:
+    latency = LatencyProfile(0.0, 0.0, 0.0, 0.0, per_token_ms=20.0, chunk_chars=1)
+    async with fake_class(lambda _body: "z" * 500, latency=latency) as fake:
+        stream = make_backend(settings_for(name, fake.base_url), client).stream(request_for(name, max_tokens=500))
+        assert await anext(stream) == "z"
+        await stream.aclose()  # type: ignore[attr-defined]
+        assert await fake.wait_for_disconnects(1) == 1
+        assert fake.chunks_sent < 500
 
 
 # ---- endpoint query strings -----------------------------------------------------------------------
@@ -249,3 +263,45 @@ async def test_a_503_carries_its_retry_after(
         with pytest.raises(ServerError) as caught:
             await collect(backend, request_for("ollama"))
     assert caught.value.retry_after_s == expected
+
+
+# ---- a stream line without end ----------------------------------------------------------------------
+
+
+class EndlessLine(httpx.AsyncByteStream):
+    """2 MiB of one line, in 64 KiB pieces, never a newline."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for _ in range(32):
+            yield b"x" * 65536
+
+
+@pytest.mark.parametrize(("name", "media_type"), [("mistral", "text/event-stream"), ("ollama", "application/x-ndjson")])
+async def test_a_line_that_never_ends_is_a_protocol_error_not_a_memory_leak(name: str, media_type: str) -> None:
+    def reply(_request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": media_type}, stream=EndlessLine())
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(reply)) as mocked:
+        backend = make_backend(settings_for(name, "http://model.test"), mocked)
+        with pytest.raises(ProtocolError, match="longer than 1024 KiB"):
+            await collect(backend, request_for(name))
+
+
+class FinalEventThenSilence(httpx.AsyncByteStream):
+    """llama.cpp's last event (`stop: true`), then the reply never ends."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b'data: {"content":"return a + b","stop":false}\n\n'
+        yield b'data: {"content":"","stop":true,"tokens_predicted":3,"tokens_evaluated":9}\n\n'
+        await asyncio.Event().wait()
+        yield b""  # pragma: no cover
+
+
+async def test_a_reply_left_open_after_its_last_event_does_not_hold_the_suggestion() -> None:
+    def reply(_request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=FinalEventThenSilence())
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(reply)) as mocked:
+        backend = make_backend(settings_for("llamacpp", "http://model.test"), mocked)
+        async with asyncio.timeout(5):  # without a bound on the drain this would wait forever
+            assert await collect(backend, request_for("llamacpp")) == "return a + b"

@@ -11,6 +11,7 @@ import pytest
 from codestral_ls.backends.window import ContextWindow, prompt_budget_warning, read_context_window
 from codestral_ls.config import Settings
 from codestral_ls.simulator import FakeLlamaCpp, FakeMistral, FakeOllama, FakeOpenAI, LatencyProfile
+from codestral_ls.simulator.__main__ import FAKES, fake_options, parse_args
 
 FAST = LatencyProfile.instant()
 
@@ -93,3 +94,28 @@ def test_prompt_budget_warning(settings: dict[str, Any], window: ContextWindow |
     assert (warning is not None) == warns
     if warning and window and window.n_ctx:
         assert str(window.n_ctx) in warning and "maxPrefixChars" in warning
+
+
+@pytest.mark.parametrize(
+    ("argv", "options"),
+    [
+        (["--format", "llamacpp", "--context-window", "2048"], {"n_ctx": 2048}),
+        (["--format", "ollama", "--context-window", "4096"], {"num_ctx": 4096}),
+        (["--format", "openai", "--context-window", "8192"], {"max_model_len": 8192}),
+        (["--format", "llamacpp"], {}),
+    ],
+)
+def test_the_simulator_command_serves_a_small_window(argv: list[str], options: dict[str, int]) -> None:
+    assert fake_options(parse_args(argv)) == options
+    if options:
+        fake = FAKES[argv[1]](**options)
+        assert getattr(fake, next(iter(options))) == next(iter(options.values()))
+
+
+def test_the_simulator_command_refuses_a_window_for_the_mistral_fake() -> None:
+    with pytest.raises(SystemExit):
+        parse_args(["--context-window", "2048"])
+
+
+def test_the_simulator_command_can_ignore_max_tokens() -> None:
+    assert parse_args(["--ignore-max-tokens"]).ignore_max_tokens is True

@@ -89,7 +89,9 @@ async def test_cancelling_the_request_closes_the_connection(start_session: Any, 
             context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked),
         )
         request = asyncio.ensure_future(
-            session.client.protocol.send_request_async("textDocument/inlineCompletion", params, msg_id="cancel-me")
+            session.client.protocol.send_request_async(  # type: ignore[no-untyped-call]  # untyped in pygls
+                "textDocument/inlineCompletion", params, msg_id="cancel-me"
+            )
         )
         await wait_until(lambda: fake.chunks_sent >= 1)  # the stream is flowing, then stalls
         session.client.cancel_request(types.CancelParams(id="cancel-me"))

@@ -11,7 +11,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 
 from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
-from support.lsp_session import API_KEY, Session
+from support.lsp_session import API_KEY, Session, until
 
 URI = "file:///work/project/app.py"
 
@@ -87,25 +87,34 @@ async def test_completion_menu_fallback_inserts_the_suggestion(start_session: An
     assert item.text_edit.range.end == types.Position(line=1, character=7)
 
 
-async def test_superseded_request_is_answered_empty_and_its_stream_closed(start_session: Any) -> None:
-    slow = FakeMistral(
-        latency=LatencyProfile(ttft_median_ms=300, ttft_sigma=0, ttft_min_ms=300, ttft_max_ms=300, per_token_ms=200),
-        api_key=API_KEY,
+@pytest.mark.parametrize(
+    ("trigger_kind", "asks"),
+    [
+        pytest.param(types.CompletionTriggerKind.Invoked, True, id="invoked-asks-even-mid-line"),
+        pytest.param(types.CompletionTriggerKind.TriggerCharacter, False, id="typing-mid-line-does-not-ask"),
+    ],
+)
+async def test_a_menu_the_user_opens_is_an_explicit_request(
+    start_session: Any, trigger_kind: types.CompletionTriggerKind, asks: bool
+) -> None:
+    session: Session = await start_session("neovim")
+    session.open(URI, "values = (items, limit)\n")
+    session.fake.responder = lambda body: "compute"
+    result = await session.client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=URI),
+            position=types.Position(line=0, character=10),
+            context=types.CompletionContext(
+                trigger_kind=trigger_kind,
+                trigger_character="(" if trigger_kind == types.CompletionTriggerKind.TriggerCharacter else None,
+            ),
+        )
     )
-    async with slow:
-        session: Session = await start_session("vscode", fake_server=slow)
-        session.open(URI, "def total(items):\n    \n")
-        slow.responder = lambda body: "return sum(item.price for item in items)"
-        first = session.inline_request(URI, 1, 4)
-        await asyncio.sleep(0.5)  # the first request is streaming now
-        session.change(URI, 2, (1, 4), (1, 4), "x")
-        session.change(URI, 3, (1, 4), (1, 5), "")
-        second = session.inline_request(URI, 1, 4, automatic=False)
-        first_result = await first
-        assert first_result is not None and list(first_result.items) == []
-        assert await slow.wait_for_disconnects(1) >= 1
-        second_items = list((await second).items)
-        assert second_items and second_items[0].insert_text.startswith("return sum(")
+    assert isinstance(result, types.CompletionList)
+    assert [item.text_edit.new_text for item in result.items if isinstance(item.text_edit, types.TextEdit)] == (
+        ["compute"] if asks else []
+    )
+    assert len(session.fake.requests) == (1 if asks else 0)
 
 
 async def test_client_cancel_aborts_the_http_request(start_session: Any) -> None:
@@ -123,9 +132,11 @@ async def test_client_cancel_aborts_the_http_request(start_session: Any) -> None
             context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked),
         )
         request = asyncio.ensure_future(
-            session.client.protocol.send_request_async("textDocument/inlineCompletion", params, msg_id="to-cancel")
+            session.client.protocol.send_request_async(  # type: ignore[no-untyped-call]  # untyped in pygls
+                "textDocument/inlineCompletion", params, msg_id="to-cancel"
+            )
         )
-        await asyncio.sleep(0.4)
+        await until(lambda: bool(slow.requests))  # the request reached the endpoint
         session.client.cancel_request(types.CancelParams(id="to-cancel"))
         with pytest.raises(JsonRpcRequestCancelled):
             await request

@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from lsprotocol import types
 
-from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
-from support.lsp_session import API_KEY, Session, until
+from support.lsp_session import Session, until
 
 URI = "file:///work/project/shapes.py"
-
-
-async def test_in_flight_request_is_adopted_when_the_user_types_along_its_output(start_session: Any) -> None:
-    # Slow streaming: the output is still arriving while the user types its first characters.
-    slow = FakeMistral(
-        latency=LatencyProfile(
-            ttft_median_ms=50, ttft_sigma=0, ttft_min_ms=50, ttft_max_ms=50, per_token_ms=120, chunk_chars=3
-        ),
-        api_key=API_KEY,
-    )
-    async with slow:
-        session: Session = await start_session("vscode", fake_server=slow)
-        session.open(URI, "def perimeter(w, h):\n    \n")
-        slow.responder = lambda body: "return 2 * (w + h)"
-        first = session.inline_request(URI, 1, 4, automatic=True)
-        await asyncio.sleep(0.6)  # a few chunks have streamed: "return 2 *" or so
-        session.change(URI, 2, (1, 4), (1, 4), "r")
-        session.change(URI, 3, (1, 5), (1, 5), "e")
-        second = await session.inline(URI, 1, 6, automatic=True)
-        assert list((await first).items) == []  # superseded, answered empty
-        assert [item.insert_text for item in second] == ["turn 2 * (w + h)"]
-        assert len(slow.requests) == 1, "typing along the stream must not start a second request"
-        assert slow.disconnects == 0
 
 
 async def test_shown_suggestion_prefetches_the_next_one_so_accepting_costs_no_wait(start_session: Any) -> None:

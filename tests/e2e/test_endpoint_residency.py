@@ -1,5 +1,5 @@
-"""Data residency end to end: an endpoint the server cannot use is an error, never a silent
-fallback to the global Mistral host. A local proxy stands where the internet would be: any
+"""Data residency end to end: an endpoint or backend the server cannot use is an error, never a
+silent fallback to the global Mistral host. A local proxy stands where the internet would be: any
 fallback request would have to pass through it."""
 
 from __future__ import annotations
@@ -32,9 +32,18 @@ async def proxy() -> AsyncIterator[tuple[str, list[bytes]]]:
         yield f"http://127.0.0.1:{port}", seen
 
 
-@pytest.mark.parametrize("endpoint", ["localhost:8787", "ftp://files.example.com", "https://", 8787])
-async def test_an_unusable_endpoint_is_told_once_and_no_host_is_called(
-    start_session: Any, proxy: tuple[str, list[bytes]], endpoint: Any
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("endpoint", "localhost:8787"),
+        ("endpoint", "ftp://files.example.com"),
+        ("endpoint", "https://"),
+        ("endpoint", 8787),
+        ("backend", "vllm"),
+    ],
+)
+async def test_an_unusable_endpoint_or_backend_is_told_once_and_no_host_is_called(
+    start_session: Any, proxy: tuple[str, list[bytes]], key: str, value: Any
 ) -> None:
     proxy_url, seen = proxy
     routes_through_proxy = {
@@ -47,7 +56,9 @@ async def test_an_unusable_endpoint_is_told_once_and_no_host_is_called(
         "NO_PROXY": "",
         "no_proxy": "",
     }
-    session: Session = await start_session("vscode", endpoint=endpoint, env=routes_through_proxy)
+    # `endpoint=None` drops the fake's URL for the backend case: only the default host is left.
+    settings = {key: value} if key == "endpoint" else {key: value, "endpoint": None}
+    session: Session = await start_session("vscode", env=routes_through_proxy, **settings)
     session.open(URI, TEXT)
     results = [await session.inline(URI, 3, 4) for _ in range(3)]
     assert results == [[], [], []]
@@ -57,6 +68,6 @@ async def test_an_unusable_endpoint_is_told_once_and_no_host_is_called(
         m.message for m in session.client.messages if m.type in (types.MessageType.Error, types.MessageType.Warning)
     ]
     assert len(told) == 1, told
-    assert "codestral.endpoint" in told[0] and "default host is not used" in told[0]
+    assert f"codestral.{key}" in told[0] and "is not used instead" in told[0]
     status = await session.wait_for_status("disabled")
-    assert "endpoint" in status["message"]
+    assert f"codestral.{key}" in status["message"]

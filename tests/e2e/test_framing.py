@@ -45,6 +45,8 @@ MALFORMED: dict[str, bytes] = {
     "deeply nested JSON": raw(b"[" * 200_000 + b"]" * 200_000),
     "object without jsonrpc": raw({"id": 900, "method": "codestral/ping"}),
     "a 1 MB line without a newline": b"x" * (1 << 20),
+    "notification params that do not fit (x3)": 3
+    * raw({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"contentChanges": "nope"}}),
     "params that do not fit the method": raw(
         {"jsonrpc": "2.0", "id": 901, "method": "textDocument/inlineCompletion", "params": {"position": "nowhere"}}
     ),

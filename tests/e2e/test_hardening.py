@@ -93,7 +93,7 @@ async def test_no_configured_secret_reaches_the_debug_log(fake: FakeMistral, tmp
     assert isinstance(client, LanguageClient)
     ready = asyncio.Event()
 
-    @client.feature("codestral/status")
+    @client.feature("codestral/status")  # type: ignore[untyped-decorator]  # pygls leaves it untyped
     def on_status(_ls: LanguageClient, params: Any) -> None:
         if params.state == "ready":
             ready.set()

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from codestral_ls.bench.lsp_client import LspClient, LspError
+from codestral_ls.bench.lsp_client import LspClient, LspError, frame
 from codestral_ls.simulator.mistral import FakeMistral
 from support.lsp_session import API_KEY, SERVER_ENV
 
@@ -151,3 +151,23 @@ async def test_an_invisible_editor_process_is_not_watched(spawn: Any, fake: Fake
     for _ in range(2):
         assert await error_code(client.send_request("codestral/unknown-ping")) == -32601
     assert client.process is not None and client.process.returncode is None
+
+
+async def test_stdin_from_a_file_is_served_too(tmp_path: Any) -> None:
+    # Not a pipe: read by a thread, through the same frame reader and lifecycle.
+    messages: list[dict[str, Any]] = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "exit"},
+    ]
+    script = tmp_path / "session.lsp"
+    script.write_bytes(b"".join(frame(message) for message in messages))
+    with script.open("rb") as stdin:
+        process = await asyncio.create_subprocess_exec(
+            *SERVER, stdin=stdin, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=SERVER_ENV
+        )
+        out, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
+    assert b'"id": 1, "jsonrpc": "2.0", "result": {"capabilities"' in out
+    assert b'"id": 2, "jsonrpc": "2.0", "result": null' in out

@@ -34,16 +34,6 @@ async def test_slow_request_shows_fetching_then_ready(start_session: Any) -> Non
         assert states == ["ready", "fetching", "ready"]
 
 
-async def test_quick_replies_send_no_status_traffic(start_session: Any) -> None:
-    session: Session = await start_session("vscode")
-    session.open(URI, "def f():\n    \n")
-    session.fake.responder = lambda body: "return 1"
-    for line_end in ("", "\n"):
-        session.fake.responder = lambda body, end=line_end: "return 1" + end
-        await session.inline(URI, 1, 4)
-    assert [s["state"] for s in session.statuses] == ["ready"]
-
-
 async def test_plain_clients_get_work_done_progress_for_slow_requests(start_session: Any) -> None:
     async with slow_fake() as slow:
         session: Session = await start_session("neovim", fake_server=slow)  # its capture has workDoneProgress

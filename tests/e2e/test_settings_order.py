@@ -26,7 +26,7 @@ async def test_a_configuration_reply_older_than_a_push_does_not_undo_it(fake: Fa
     assert isinstance(client, LanguageClient)
     statuses: list[dict[str, Any]] = []
 
-    @client.feature("codestral/status")
+    @client.feature("codestral/status")  # type: ignore[untyped-decorator]  # pygls leaves it untyped
     def on_status(_ls: LanguageClient, params: Any) -> None:
         statuses.append({"state": params.state, "message": params.message, "uri": getattr(params, "uri", None)})
 

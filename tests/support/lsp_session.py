@@ -88,7 +88,7 @@ class Session:
             while True:
                 for status in reversed(self.statuses):
                     if status["state"] == state:
-                        return status
+                        return dict(status)
                 await asyncio.sleep(0.01)
 
         return await asyncio.wait_for(poll(), timeout_s)

@@ -64,6 +64,23 @@ H.wait_eq('ghost text from the installed server', { { row = 0, col = #'greeting 
 H.input('<Tab>')
 H.wait_eq('line after accept', 'greeting = "héllo wörld ☕"', function() return H.line(0) end)
 
+-- Again (as after updating the plugin): the running server is replaced by the fresh install.
+local first_client = H.lua('return vim.lsp.get_clients({ name = "codestral_ls" })[1].id')
+H.input('<Esc>')
+H.lua('vim.cmd("CodestralInstall")')
+H.wait_for('the reinstall to end', function()
+  local state = H.lua('return require("codestral.install").state')
+  return state ~= 'running' and state
+end, 240000)
+H.eq('done', H.lua('return require("codestral.install").state'), 'reinstall outcome')
+H.wait_for('a new client for the open buffer', function()
+  local ids = H.lua('return vim.tbl_map(function(c) return c.id end, vim.lsp.get_clients({ bufnr = 0, name = "codestral_ls" }))')
+  return #ids == 1 and ids[1] ~= first_client
+end, 15000)
+H.wait_status('ready', 30000)
+H.input('o<CR>greeting = "')
+H.wait_eq('ghost text from the reinstalled server', { { row = 2, col = #'greeting = "', text = 'héllo wörld ☕"' } }, H.ghost)
+
 -- The lsp/ config on its own (no setup) also finds it.
 H.eq({ venv_exe }, H.lua('return dofile(vim.api.nvim_get_runtime_file("lsp/codestral_ls.lua", false)[1]).cmd'),
   'lsp/codestral_ls.lua cmd after the install')

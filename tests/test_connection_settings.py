@@ -1,5 +1,6 @@
-"""The `endpoint` setting: which URLs can be used, and why a bad one never falls back to the default
-host (data residency): it is kept, reported, and refused wherever a request would be made."""
+"""The `backend` and `endpoint` settings: which values can be used, and why a bad one never falls back
+to the default (Mistral's global host; data residency): it is kept, reported, and refused wherever a
+request would be made."""
 
 from __future__ import annotations
 
@@ -90,5 +91,40 @@ def test_the_pipeline_refuses_documents_while_the_endpoint_is_bad() -> None:
     document = store.get("file:///w/app.py")
     assert document is not None
     why = refusal(Settings(endpoint="localhost:1234"), document)
-    assert why is not None and "endpoint" in why and "nothing is sent" in why
+    assert why == "codestral.endpoint: must start with http:// or https:// (completions are off until it is fixed)"
     assert refusal(Settings(endpoint="http://localhost:1234"), document) is None
+
+
+@pytest.mark.parametrize("bad", ["vllm", "codestral", 5, None])
+def test_a_bad_backend_is_kept_and_reported_never_replaced_by_mistral(bad: Any) -> None:
+    base, _ = parse_settings({"backend": "ollama"})
+    settings, errors = parse_settings({"backend": bad, "maxTokens": 77}, base)
+    assert [error.key for error in errors] == ["backend"]
+    assert "is not one of mistral, ollama, llamacpp, openai" in str(errors[0])
+    assert "the default (mistral) is not used" in str(errors[0])
+    assert settings.backend not in ("mistral", "ollama") and settings.max_tokens == 77
+
+
+async def test_no_backend_is_built_for_an_unknown_backend() -> None:
+    called: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        called.append(request)
+        return httpx.Response(200, json={})
+
+    settings = Settings(backend="vllm", api_key="sk-test-0000")  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=httpx.MockTransport(record)) as client:
+        made = make_backend(settings, client, {"CODESTRAL_API_KEY": "sk-env-0000"})
+        with pytest.raises(InvalidRequest, match=r"codestral\.backend: 'vllm' is not one of"):
+            async for _ in made.stream(FimRequest("a", "b", "m", 8, 0.0)):
+                pass
+    assert called == []
+
+
+def test_the_pipeline_refuses_documents_while_the_backend_is_unknown() -> None:
+    store = DocumentStore()
+    store.open("file:///w/app.py", "python", 1, "x = 1\n")
+    document = store.get("file:///w/app.py")
+    assert document is not None
+    why = refusal(Settings(backend="vllm"), document)  # type: ignore[arg-type]
+    assert why is not None and why.startswith("codestral.backend: 'vllm' is not one of")
