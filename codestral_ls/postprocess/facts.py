@@ -56,19 +56,21 @@ class DocumentFacts:
         return detect_style(sample, self.language_id)
 
     def scope(self, ctx: FimContext, cursor_line: str) -> Scope:
-        base = indent_width(cursor_line)
+        tab = self.style.tab_width
+        base = indent_width(cursor_line, tab)
         closed = any(c in ctx.line_suffix for c in ")]}") or ctx.suffix_truncated
         lower_lines: list[tuple[int, bool]] = []
         lowest = base
         for line in self.suffix_lines:
             stripped = line.strip()
-            if stripped and indent_width(line) < lowest:
-                lowest = indent_width(line)
+            if stripped and indent_width(line, tab) < lowest:
+                lowest = indent_width(line, tab)
                 lower_lines.append((lowest, lang.is_closer_line(stripped, self.language_id)))
                 if lowest == 0:
                     break
         closer_below = bool(self.upcoming) and (
-            indent_width(self.upcoming[0]) == base and lang.is_closer_line(self.upcoming[0].strip(), self.language_id)
+            indent_width(self.upcoming[0], tab) == base
+            and lang.is_closer_line(self.upcoming[0].strip(), self.language_id)
         )
         # A header the user typed opens the block the suggestion fills; on a blank line, the
         # suggestion is a run of statements, except that one definition (a function, a method,
@@ -82,4 +84,5 @@ class DocumentFacts:
             closer_below=closer_below,
             closer_below_text=self.upcoming[0].strip() if closer_below else "",
             lower_lines=tuple(lower_lines),
+            tab_width=tab,
         )

@@ -9,6 +9,10 @@ from collections.abc import Sequence
 import attrs
 
 TAB_WIDTH = 4
+# Where tabs and spaces indent side by side (GNU style, old shell scripts), a tab is what
+# terminals, `expand` and Emacs make it: 8 columns (`\t` under 8 spaces is one level deeper,
+# not one shallower).
+MIXED_TAB_WIDTH = 8
 # How many lines around the cursor are read to learn the document's indentation style.
 STYLE_SAMPLE_LINES = 80
 _LANGUAGE_UNITS = {
@@ -41,21 +45,26 @@ class IndentStyle:
     # tabs then spaces for alignment): leave the suggestion's whitespace as the model wrote it.
     mixed: bool = False
 
+    @property
+    def tab_width(self) -> int:
+        """Columns of a tab when comparing the indentation of lines."""
+        return MIXED_TAB_WIDTH if self.mixed else TAB_WIDTH
+
 
 def leading(line: str) -> str:
     """The leading whitespace of a line."""
     return line[: len(line) - len(line.lstrip(" \t"))]
 
 
-def width(whitespace: str) -> int:
-    """Columns taken by leading whitespace, a tab counting TAB_WIDTH."""
+def width(whitespace: str, tab: int = TAB_WIDTH) -> int:
+    """Columns taken by leading whitespace, a tab counting `tab`."""
     tabs = whitespace.count("\t")
-    return len(whitespace) - tabs + tabs * TAB_WIDTH
+    return len(whitespace) - tabs + tabs * tab
 
 
-def indent_width(line: str) -> int:
+def indent_width(line: str, tab: int = TAB_WIDTH) -> int:
     """Columns of a line's indentation."""
-    return width(leading(line))
+    return width(leading(line), tab)
 
 
 def detect_style(lines: Sequence[str], language_id: str = "") -> IndentStyle:

@@ -15,6 +15,8 @@ KEYWORD_END_LANGUAGES = frozenset(
     {"ruby", "lua", "elixir", "julia", "shellscript", "bash", "sh", "zsh", "crystal", "vb"}
 )
 SHELL_LANGUAGES = frozenset({"shellscript", "bash", "sh", "zsh"})
+# Data files: keys and values, no statements or clauses.
+DATA_LANGUAGES = frozenset({"yaml", "json", "jsonc", "toml", "ini", "properties"})
 # A shell `case` pattern line (`--verbose)`, `*.txt|*.md)`): its `)` closes no bracket.
 _CASE_PATTERN = re.compile(r"^\s*\(?[^()\s]([^()]*[^()\s])?\)")
 MARKUP_LANGUAGES = frozenset({"html", "xml", "vue", "svelte", "php", "javascriptreact", "typescriptreact", "astro"})
@@ -108,7 +110,10 @@ _JS_METHOD = re.compile(
     r"#?[A-Za-z_$][\w$]*\s*(<[^>]*>)?\s*\([^;]*\)\s*(:\s*[^={};]+)?\{\s*$"
 )
 _DECORATOR = re.compile(r"^\s*@[A-Za-z_][\w.]*")
-_TOP_LEVEL_MARKERS = ("\ndef ", "\nclass ", "\nasync def ", "\nimport ", "\nfrom ", "\n@")
+_TOP_LEVEL_MARKERS = ("\nimport ", "\nfrom ", "\n@")  # definitions: `_last_definition_line`
+# A definition's head: the keyword, a name, then its parameters, bases or `:` (not docstring
+# prose that starts a line with the word: `class is implemented.`).
+_DEFINITION_HEAD = re.compile(r"(?:def|class)\s+[A-Za-z_]\w*\s*[(:\[]")
 # Triple quotes where a string starts (line start, after `=`, `(`, `,`, `[`, `:`, `return`) or
 # ends (end of line, maybe before `)` or `,`): delimiters. Others (`r'"""'`) are content.
 _TRIPLE_DELIMITER = re.compile(
@@ -256,7 +261,7 @@ def _last_definition_line(prefix: str) -> int:
         if found < 0:
             return -1
         line_start = prefix.rfind("\n", 0, found) + 1
-        if prefix[line_start:found].strip() in ("", "async"):
+        if prefix[line_start:found].strip() in ("", "async") and _DEFINITION_HEAD.match(prefix, found):
             return line_start - 1
         end = found
     return -1
@@ -313,13 +318,21 @@ def is_closer_line(stripped: str, language_id: str) -> bool:
         return False
     if stripped[0] in ")]}":
         return True
-    if language_id in KEYWORD_END_LANGUAGES and _KEYWORD_CLOSER.match(stripped):
+    if closes_with_keyword(stripped, language_id):
         return True
     return language_id in MARKUP_LANGUAGES and stripped.startswith("</")
 
 
+def closes_with_keyword(stripped: str, language_id: str) -> bool:
+    """Whether a (stripped) line starts with a keyword that closes a block (`end`, `fi`, `done`)."""
+    return language_id in KEYWORD_END_LANGUAGES and _KEYWORD_CLOSER.match(stripped) is not None
+
+
 def is_continuation_line(stripped: str, language_id: str) -> bool:
-    """Whether a line at the block's own level continues it (`else:`, `} catch (e) {`...)."""
+    """Whether a line at the block's own level continues it (`else:`, `} catch (e) {`...).
+    Data files have no clauses: `default: null` in YAML is a key like any other."""
+    if language_id in DATA_LANGUAGES:
+        return False
     match = _CONTINUATION.match(stripped)
     if match is None:
         return False

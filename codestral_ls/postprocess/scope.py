@@ -8,7 +8,7 @@ import re
 import attrs
 
 from . import language as lang
-from .indentation import indent_width
+from .indentation import TAB_WIDTH, indent_width
 
 _CLOSER_WORD = re.compile(r"[)\]}]|[A-Za-z]+")
 _TRIPLE = re.compile(r"\"\"\"|'''")
@@ -34,6 +34,8 @@ class Scope:
     # The outline below the cursor: each line less indented than all before it (and than
     # `base`), as (indentation, whether it closes a block).
     lower_lines: tuple[tuple[int, bool], ...] = ()
+    # Columns of a tab in this document (8 where tabs and spaces are mixed).
+    tab_width: int = TAB_WIDTH
 
     def closes_below(self, indent: int) -> bool:
         """Whether the document below already closes the block whose closer a suggestion line
@@ -60,8 +62,8 @@ def depth_change(line: str, language_id: str, *, left_open: bool = False) -> int
         opens = sum(1 for m in _TAG_OPEN.finditer(code) if not m.group(1))
         change += opens - len(_VOID.findall(code)) - len(_TAG_CLOSE.findall(code))
     if language_id in lang.KEYWORD_END_LANGUAGES:
-        stripped = code.strip()
-        if lang.is_closer_line(stripped, language_id):
+        # `end` closes a block; a bracket closer line (`})`, `]], opts)`) was counted above.
+        if lang.closes_with_keyword(code.strip(), language_id):
             change -= 1
         if lang.opens_block(code, language_id) and code.rstrip()[-1:] not in "([{":
             change += 1
@@ -128,7 +130,7 @@ class ScopeTracker:
         language_id = scope.language_id
         depth_before = self.depth
         self.depth += depth_change(line, language_id)
-        indent = indent_width(line)
+        indent = indent_width(line, scope.tab_width)
         closer = lang.is_closer_line(stripped, language_id)
         if indent > scope.base:
             return None

@@ -21,6 +21,14 @@ def test_indent_width_counts_tabs_as_four() -> None:
     assert indent_width("x") == 0
 
 
+def test_a_tab_is_eight_columns_where_tabs_and_spaces_mix() -> None:
+    assert indent_width("\t  x", 8) == 10
+    assert IndentStyle(use_tabs=True, unit=4, mixed=True).tab_width == 8
+    assert IndentStyle(use_tabs=True, unit=4, confident=True).tab_width == 4
+    style = detect_style(["f() {", "  if x; then", "\techo", "  fi", "}"], "shellscript")
+    assert style.mixed and style.tab_width == 8
+
+
 @pytest.mark.parametrize(
     ("lines", "language_id", "style"),
     [

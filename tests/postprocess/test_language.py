@@ -187,6 +187,13 @@ def test_in_block_comment(prefix: str, inside: bool) -> None:
         ('x = """one line"""\ny = ', False),
         # A window that starts inside a docstring is judged from the last definition.
         ('text of a docstring cut by the window."""\n    def f(self):\n        els', False),
+        # A docstring line that starts with the word `class` or `def` is prose, not a definition.
+        (
+            '    def f(self):\n        """Takes a group;\n        class is implemented.\n\n'
+            '        """\n        if x is Non',
+            False,
+        ),
+        ('    def f(self):\n        """Takes a group;\n        def is a keyword.\n        ', True),
     ],
 )
 def test_in_triple_quoted_string(prefix: str, inside: bool) -> None:
@@ -211,3 +218,11 @@ def test_opens_block_more(line: str, language_id: str, opens: bool) -> None:
 )
 def test_is_continuation_line_not_a_keyword_argument(stripped: str, continues: bool) -> None:
     assert lang.is_continuation_line(stripped, "python") is continues
+
+
+@pytest.mark.parametrize(
+    ("stripped", "language_id"), [("default: null", "yaml"), ("else: 1", "yaml"), ('"default": 1,', "json")]
+)
+def test_data_files_have_no_clauses(stripped: str, language_id: str) -> None:
+    # `default:` in YAML is a key like the ones before it, not a `switch` clause.
+    assert not lang.is_continuation_line(stripped, language_id)

@@ -78,6 +78,26 @@ def test_keyword_markup_and_yaml(case: Scope, lines: list[str], kept: int | None
     assert first_cut(case, lines) == kept
 
 
+def test_a_table_closed_by_a_bracket_line_is_complete_there() -> None:
+    # Lua: `H.lua([[...]], {` opens a table whose `})` ends the unit (was cut before the `})`).
+    lines = ["]], {", "  { code = 0 },", "  { code = 1 },", "})", "H.eq(1, 2)"]
+    assert first_cut(scope(0, True, "lua"), lines) == 4
+
+
+def test_yaml_keys_named_like_clauses_go_on() -> None:
+    # `default:` and `else:` are keys of the same mapping, not a `switch` clause.
+    lines = ["  help_text: Api scope.", "  default: any-api", "  else: 1", "x: 1"]
+    assert first_cut(scope(2, False, "yaml"), lines) == 3
+
+
+def test_tabs_are_eight_columns_where_tabs_and_spaces_mix() -> None:
+    # GNU-style shell: 24 spaces, then three tabs for the same level.
+    lines = ['                        STAT="$?"', '\t\t\t/bin/rm -f "$tmp";;', "x"]
+    mixed = Scope(24, False, "shellscript", True, False, tab_width=8)
+    assert first_cut(mixed, lines) == 2
+    assert first_cut(Scope(24, False, "shellscript", True, False), lines) == 1  # tab = 4: a dedent
+
+
 @pytest.mark.parametrize(
     ("line", "language_id", "change"),
     [
@@ -91,6 +111,11 @@ def test_keyword_markup_and_yaml(case: Scope, lines: list[str], kept: int | None
         ("def total", "ruby", 1),
         ("end", "ruby", -1),
         ("rows.each do |row|", "ruby", 1),
+        # A closer line made of brackets counts its brackets only (not as an `end` too).
+        ("})", "lua", -2),
+        ("  ]], opts)", "lua", -3),
+        ("end)", "lua", -2),
+        ("}", "shellscript", -1),
     ],
 )
 def test_depth_change(line: str, language_id: str, change: int) -> None:
