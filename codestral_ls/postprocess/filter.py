@@ -59,6 +59,9 @@ class SuggestionFilter:
         self._head = ""  # the head-fixed text the line rules last ran on
         self._checked = 0  # lines of it already checked
         self._tracker: ScopeTracker | None = None
+        # Per suggestion line: whether it starts inside a triple-quoted string the suggestion
+        # opened (a docstring's prose, where `raise the error.` is no statement).
+        self._in_string = [False]
         self._echo_possible = True  # until the stream shows it does not repeat the prefix
         self.stop: Stop | None = None
         # Characters received until the suggestion was complete (for the benchmark).
@@ -107,7 +110,7 @@ class SuggestionFilter:
             return  # judge the lines once it is known whether they repeat the prefix
         head = self._head_fix(raw)
         if not head.startswith(self._head):
-            self._checked, self._tracker = 0, None  # the head changed: start over
+            self._checked, self._tracker, self._in_string = 0, None, [False]  # the head changed: start over
         self._head = head
         lines = head.split("\n")
         lines[0] = self.ctx.line_prefix + lines[0]
@@ -153,19 +156,23 @@ class SuggestionFilter:
     def _check_line(self, lines: list[str], index: int) -> Stop | None:
         facts = self.facts
         line = lines[index]
+        prose = facts.in_prose or facts.in_docstring
         if index == 0:
-            if not self.ctx.line_prefix.strip() and reproduces_next_line(line, facts.upcoming):
+            if not self.ctx.line_prefix.strip() and reproduces_next_line(
+                line, facts.upcoming, facts.language_id, prose
+            ):
                 return Stop("nextline", 0)
             column = inline_loop(line)
             return None if column is None else Stop("repetition", 1, column)
-        if reproduces_next_line(line, facts.upcoming):
+        if reproduces_next_line(line, facts.upcoming, facts.language_id, prose):
             return Stop("nextline", index)
         kept = repeated_line(lines, index)
         if kept is None:
             kept = repeated_group(lines, index)
         if kept is None and facts.language_id != "markdown":
             kept = doubled_line(lines, index)
-        if kept is None and not facts.in_prose and not facts.in_docstring:
+        code = not (facts.in_prose or facts.in_docstring or self._in_suggested_string(lines, index))
+        if kept is None and code:
             kept = repeated_statement(lines, index, facts.language_id)
             if kept is None:
                 kept = unreachable(lines, index)
@@ -188,6 +195,17 @@ class SuggestionFilter:
             self._tracker = ScopeTracker(facts.scope(self.ctx, lines[0]), lines[0])
         kept = self._tracker.check(lines, index)
         return None if kept is None else Stop("scope", kept)
+
+    def _in_suggested_string(self, lines: list[str], index: int) -> bool:
+        """Python: whether line `index` is (or starts) inside a triple-quoted string opened by
+        the suggestion; the state is carried from line to line as they are checked."""
+        if self.facts.language_id != "python":
+            return False
+        states = self._in_string
+        while len(states) <= index + 1:
+            line = lines[len(states) - 1]
+            states.append(states[-1] != (lang.triple_quotes(line) % 2 == 1))
+        return states[index] or states[index + 1]
 
     def _kept_text(self) -> str:
         if self.stop is None:

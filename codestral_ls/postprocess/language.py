@@ -235,6 +235,11 @@ def in_block_comment(prefix: str, language_id: str = "") -> bool:
     return False
 
 
+def triple_quotes(line: str) -> int:
+    """How many triple-quote delimiters a line holds."""
+    return line.count('"""') + line.count("'''")
+
+
 def in_triple_quoted_string(prefix: str) -> bool:
     """Whether the cursor is inside a Python triple-quoted string (a docstring, usually).
 

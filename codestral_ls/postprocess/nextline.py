@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .language import opens_block
+
 # Lines shorter than this must match exactly; longer ones may differ by under 10%.
 FUZZY_MIN_CHARS = 16
 # Lines further down than the first non-blank one must be this long to count (exact match),
@@ -12,7 +14,9 @@ FUZZY_MIN_CHARS = 16
 # suggestion.
 FAR_LINE_MIN_CHARS = 24
 LOOKAHEAD_LINES = 3
-_BLOCK_OPENERS = frozenset("{([:")
+# A line ending with one of these goes on below: a block's body, the next argument, a macro's
+# next line.
+_GOES_ON = frozenset("{([:,\\")
 _COMMENTS = ("//", "#", "--", "/*", "* ", "<!--")
 
 
@@ -101,8 +105,9 @@ def near_duplicate(line: str, other: str) -> bool:
     return edit_distance_within(line, other, limit)
 
 
-def reproduces_next_line(line: str, upcoming: Sequence[str]) -> bool:
-    """Whether a suggestion line (its full text, cursor line included) repeats code below."""
+def reproduces_next_line(line: str, upcoming: Sequence[str], language_id: str = "", prose: bool = False) -> bool:
+    """Whether a suggestion line (its full text, cursor line included) repeats code below.
+    `prose` (a comment, a docstring): only the very next line counts, as sentences recur."""
     text = line.rstrip()
     if not text.strip() or not upcoming:
         return False
@@ -111,10 +116,14 @@ def reproduces_next_line(line: str, upcoming: Sequence[str]) -> bool:
     stripped = text.strip()
     if len(stripped) < FAR_LINE_MIN_CHARS or not any(c.isalnum() for c in text) or stripped.startswith(_COMMENTS):
         return False  # short lines, decoration and comments recur everywhere
+    if prose:
+        return False
     for position in range(1, len(upcoming)):
-        if upcoming[position - 1][-1:] in _BLOCK_OPENERS:
-            # The lines below open another block (`test('b', () => {`): its body repeating the
-            # suggestion's (`const model = new Model();`) is a sibling, not a reproduction.
+        above = upcoming[position - 1]
+        if above[-1:] in _GOES_ON or opens_block(above, language_id):
+            # The lines below open another block (`test('b', () => {`, `function(done)`) or go
+            # on with another statement (`PNG_EXPORT(182, f,` then `    (png_ptr));`): a
+            # line like the suggestion's there is a sibling, not a reproduction.
             return False
         if text == upcoming[position]:
             return True

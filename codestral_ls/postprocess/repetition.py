@@ -34,8 +34,11 @@ _TARGET = re.compile(r"""^\s*(?:(?:let|const|var|val|my|local)\s+)?([\w.$@\[\]"'
 _EXIT = re.compile(r"^\s*(return|raise|throw|break|continue|exit|goto)\b")
 # Conditional modifiers (Ruby, Perl): `return if x` may not exit.
 _MODIFIER = re.compile(r"\s(if|unless)\s")
-# Lines that may follow an exit at its level: closers, labels, clauses, comments, directives.
-_AFTER_EXIT = re.compile(r"^\s*([)\]}]|;;|#|//|/\*|\*|--|case\b|default\b|[A-Za-z_]\w*:\s*$|end\b|fi\b|done\b|esac\b)")
+# Lines that may follow an exit at its level: closers, labels, clauses, comments, directives,
+# and the `yield` that makes a function raising at once a generator.
+_AFTER_EXIT = re.compile(
+    r"^\s*([)\]}]|;;|yield\b|#|//|/\*|\*|--|case\b|default\b|[A-Za-z_]\w*:\s*$|end\b|fi\b|done\b|esac\b)"
+)
 _TOKEN = re.compile(r"\w+|\S")
 _COUNTER = re.compile(r"_?\d+")
 _SUFFIX_COUNTER = re.compile(r"_\d+")
@@ -243,13 +246,18 @@ def echoed_block(
         return None
     if first == 0 and not run[0].strip():
         return None
-    # Compare with the block right above: the last definition at the header's level. The same
-    # method in another class further up is legitimate duplication.
+    # Compare with the block right above: the last definition at the header's level within the
+    # enclosing block. The same method in another class further up is legitimate duplication
+    # (`__init__` of two sibling classes), so the search ends at a line left of that level.
     window = prefix_lines[-ECHO_WINDOW_LINES:]
     level = indent_width(run[0])
     for position in range(len(window) - 1, -1, -1):
         candidate = window[position]
-        if candidate.strip() and indent_width(candidate) == level and is_definition(candidate):
+        if not candidate.strip():
+            continue
+        if indent_width(candidate) < level:
+            return None
+        if indent_width(candidate) == level and is_definition(candidate):
             following = [line.rstrip() for line in window[position : position + ECHO_MIN_LINES]]
             return first if following == run else None
     return None

@@ -85,10 +85,40 @@ def test_upcoming_lines_skip_the_cursor_line_and_blanks() -> None:
         # A near copy must stand at the same indentation (a tab vs four spaces are different lines).
         ("\t    return compute_total(items, tax)", ["    return compute_total(items, tax);"], False),
         ("    return compute_total(items, tax)", ["    return compute_total(items, tax);"], True),
+        # The line below goes on (an argument list, a macro, a Lua callback): a line like the
+        # suggestion's after it belongs to that statement, a sibling of ours.
+        (
+            "    (png_const_structrp png_ptr));",
+            ["PNG_EXPORT(182, png_charp, png_get_ver,", "    (png_const_structrp png_ptr));"],
+            False,
+        ),
+        (
+            "  ((cinfo)->err->msg_code = (code), \\",
+            ["#define ERREXIT3(cinfo, code) \\", "  ((cinfo)->err->msg_code = (code), \\"],
+            False,
+        ),
     ],
 )
 def test_reproduces_next_line(line: str, upcoming: list[str], reproduced: bool) -> None:
     assert reproduces_next_line(line, upcoming) is reproduced
+
+
+def test_a_line_below_that_opens_a_block_by_keyword() -> None:
+    # Lua: `function(done)` opens a callback whose body repeats the suggestion's line.
+    line = "      vim.schedule(function() vim.fn.delete(d) end)"
+    upcoming = ["    local pip = {}", "    vim.system(pip, {}, function(done)", line]
+    assert not reproduces_next_line(line, upcoming, "lua")
+    assert reproduces_next_line(line, ["    local pip = {}", "    run(pip)", line], "lua")
+
+
+def test_prose_recurs_further_down() -> None:
+    # A comment's sentence two lines down is boilerplate of another comment, not a copy; the
+    # very next line still is.
+    sentence = "   This function is not part of POSIX and therefore no official"
+    upcoming = ["extern int utmpxname (const char *__file);", "/* Append entry UTMP to the file.", sentence]
+    assert reproduces_next_line(sentence, upcoming, "c")
+    assert not reproduces_next_line(sentence, upcoming, "c", prose=True)
+    assert reproduces_next_line(sentence, [sentence], "c", prose=True)
 
 
 @pytest.mark.parametrize(

@@ -86,6 +86,27 @@ def test_echoed_block(lines: list[str], base: int, kept: int | None) -> None:
     assert echoed_block(lines, len(lines) - 1, PREFIX, base, "python") == kept
 
 
+def test_the_same_method_in_a_sibling_class_is_no_echo() -> None:
+    above = [
+        "class abstractclassmethod(classmethod):",
+        "    def __init__(self, callable):",
+        "        callable.__isabstractmethod__ = True",
+        "        super().__init__(callable)",
+        "",
+        "class abstractstaticmethod(staticmethod):",
+        "    __isabstractmethod__ = True",
+        "",
+    ]
+    lines = [
+        "    def __init__(self, callable):",
+        "        callable.__isabstractmethod__ = True",
+        "        super().__init__(callable)",
+    ]
+    assert echoed_block(lines, 2, above, 4, "python") is None
+    # In the same class it is one.
+    assert echoed_block(lines, 2, above[:4], 4, "python") == 0
+
+
 @pytest.mark.parametrize(
     ("line", "keep", "collapsed"),
     [
@@ -140,6 +161,7 @@ def test_repeated_statement(lines: list[str], language_id: str, kept: int | None
         (["    return x", "        more"], None),  # deeper: a continuation
         (["  return x if y", "  z = 1"], None),  # Ruby's modifier: may not exit
         (["    return (", "    a)"], None),  # the return goes on
+        (["        raise InvalidRequest(msg)", '        yield ""  # makes this a generator'], None),
     ],
 )
 def test_unreachable(lines: list[str], kept: int | None) -> None:
