@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .language import BRACKET_PAIRS, CLOSER_CHARS, CLOSING_BRACKETS, code_part
+from .language import BRACKET_PAIRS, CLOSER_CHARS, CLOSING_BRACKETS, code_part, is_case_pattern
 
 # How many prefix lines are read to learn which brackets are still open at the cursor.
 OPEN_WINDOW_LINES = 30
@@ -150,6 +150,8 @@ def close_only_what_is_open(text: str, prefix_lines: Sequence[str], line_prefix:
     body = text.rstrip(";, ")  # `));` ends with a statement terminator after its closers
     if not body or body[-1] not in ")]" or scan(line_prefix + body, (), quotes)[0] == 0:
         return text  # the cursor line balances by itself: the common case, decided cheaply
+    if is_case_pattern(line_prefix + body, language_id):
+        return text  # a shell `case` pattern (`-std=c9[9x])`): its `)` closes no bracket
     if not any(c in BRACKET_PAIRS for c in scan(line_prefix, (), quotes)[1]):
         # The cursor line opens nothing: its closers end a construct begun further up (a
         # call's last argument, `});` after a long callback), which the window may not reach.

@@ -14,13 +14,17 @@ from collections.abc import Sequence
 
 from .brackets import closed_entries, quote_chars, scan
 from .indentation import indent_width, leading
-from .language import BRACKET_PAIRS, code_part, opens_block
+from .language import BRACKET_PAIRS, SHELL_LANGUAGES, closes_with_keyword, code_part, opens_block
 
 _BLOCK_COMMENT = re.compile(r"/\*.*?\*/")
 # How a line that an expression goes on after ends: an opener, a comma, a string literal that
 # the next one is concatenated to.
 _CONTINUED = frozenset("([,\"'")
-_OWN_LINE_CLOSER = re.compile(r"^[)\]]+[,;]?$")
+# A line that starts by closing a bracket and opens none (`)`, `],`, black's `):` and
+# `) -> None:`, `) from None`): the file puts closers on lines of their own.
+_OWN_LINE_CLOSER = re.compile(r"^[)\]][^(\[{]*$")
+_ESCAPED_QUOTE = re.compile(r"\\[\\\"'`]")
+_APOSTROPHE = re.compile(r"(?<=[A-Za-z])'(?=[A-Za-z])")
 
 
 def open_brackets(lines: Sequence[str], language_id: str, above: Sequence[str] = ()) -> list[tuple[str, int]]:
@@ -35,8 +39,15 @@ def open_brackets(lines: Sequence[str], language_id: str, above: Sequence[str] =
         code = _BLOCK_COMMENT.sub("", code_part(line, language_id))
         if code.lstrip().startswith(("*", "/*")):
             code = ""  # a line of a block comment (`/** What was tried (a name...`)
-        closed = closed_entries(code, stack, quotes)
+        if language_id in SHELL_LANGUAGES and "\\" in code:
+            code = _ESCAPED_QUOTE.sub("__", code)  # `\'` is a character, not a quote
         unmatched, after = scan(code, stack, quotes)
+        if after and after[-1] in quotes and _APOSTROPHE.search(code):
+            # The line ends inside a string: an apostrophe in a word (`keep (don't delete)`) is
+            # a letter, not a quote swallowing the `)` after it.
+            code = _APOSTROPHE.sub("_", code)
+            unmatched, after = scan(code, stack, quotes)
+        closed = closed_entries(code, stack, quotes)
         if unmatched and index >= len(above):
             return []
         kept = min(closed, default=len(stack))
@@ -66,16 +77,20 @@ def add_missing_closers(
         if owner < len(above) and not (char in "([" and _continues(above, owner, language_id)):
             break
         missing.insert(0, (char, owner))
-    if not missing or not last or last[-1] == "{":
-        return lines  # balanced, or ends by opening a block whose body may be the next lines
+    if not missing or not last or last[-1] in "{[":
+        # Balanced, or ends by opening a block or a list (`"files": [`) whose body may be the
+        # next lines: `[]` would be an empty list the user did not ask for.
+        return lines
     inside = missing[-1][1] == len(every) - 1  # the last line's own `:` is then a slice, not a block
     if opens_block(whole[-1], language_id) and last[-1] not in "([" and not inside:
         return lines
     if next_line is not None and next_line.strip():
         opener_indent = indent_width(every[missing[0][1]])
         below = indent_width(next_line)
-        if below > opener_indent or (next_line.lstrip()[:1] in ")]}" and below >= opener_indent):
-            return lines  # the document goes on inside them, or closes them itself
+        closes = next_line.lstrip()[:1] in ")]}" or closes_with_keyword(next_line.strip(), language_id)
+        if below > opener_indent or (closes and below >= opener_indent):
+            # The document goes on inside them, or closes them itself (`}`, Lua's `end)`).
+            return lines
     result = list(lines)
     # A `)` or `]` on a line of its own: the file puts closers under their opener (black, prettier).
     own_line_style = last.endswith(",") or any(_OWN_LINE_CLOSER.match(line.strip()) for line in above)
@@ -86,7 +101,8 @@ def add_missing_closers(
         if not own and not (opener_line.endswith(char) and owner < len(every) - 1 and (char == "{" or own_line_style)):
             # Hanging (content after the bracket on its line), opened on the last line, or a
             # last argument without a trailing comma: closed at the end of the last line.
-            spaced = char == "{" and "{ " in opener_line
+            # `{ a` is closed as `{ a }`; a shell test `[ -f "$x"` needs its ` ]`.
+            spaced = (char == "{" or (char == "[" and language_id in SHELL_LANGUAGES)) and char + " " in opener_line
             inline += (" " if spaced and not inline else "") + BRACKET_PAIRS[char]
         else:
             # `if (ok) {` ... `run();` -> `}` under the `if`; `foo(` ... `b,` -> `)` under `foo(`.

@@ -102,10 +102,13 @@ def test_trim_surplus_closers_keeps_what_is_needed() -> None:
         ([], "", "});", "});"),
         ([], "print(x", ")", ")"),
         ([], 'print("a(', '")', '")'),
+        # A shell `case` pattern's `)` closes no bracket.
+        ([], "\t-std=c9[9x]|-std=iso9899:199[", "9x])", "9x])"),
     ],
 )
 def test_close_only_what_is_open(prefix_lines: list[str], line_prefix: str, text: str, kept: str) -> None:
-    assert close_only_what_is_open(text, prefix_lines, line_prefix, "python") == kept
+    language_id = "shellscript" if line_prefix.startswith("\t-std") else "python"
+    assert close_only_what_is_open(text, prefix_lines, line_prefix, language_id) == kept
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,10 @@ from codestral_ls.postprocess.closers import add_missing_closers, open_brackets
         (["f(x) # (see note"], "python", []),  # a comment opens nothing
         (["/** Runs (a job */ run(x"], "typescript", [("(", 0)]),  # nor a block comment
         (["  { 7, 'utf-16', 9 },   -- note (a", "  { 1"], "lua", [("{", 1)]),
+        # Shell: `\'` is a character, and an apostrophe in a word is a letter, not a quote.
+        (["    (*\\'*)", "      x=1;;"], "shellscript", []),
+        (["  -k, --keep   keep (don't delete) input files", "  -l, --list"], "shellscript", []),
+        (["  echo 'it is (done'", "  (x"], "shellscript", [("(", 1)]),
     ],
 )
 def test_open_brackets(lines: list[str], language_id: str, still_open: list[tuple[str, int]]) -> None:
@@ -54,6 +58,19 @@ def test_open_brackets(lines: list[str], language_id: str, still_open: list[tupl
         # Ends by opening a block: its body may be the document's next lines.
         ("", ["if (ok) {"], None, "javascript", ["if (ok) {"]),
         ("", ["def f(x):"], None, "python", ["def f(x):"]),
+        # ... or a list (`"files": [`): `[]` would be an empty list nobody asked for.
+        ('  "files": ', ["["], '  "keywords": [', "json", ["["]),
+        ("    data = ", ["["], None, "python", ["["]),
+        # Lua: `end)` below closes the callback's function and the call's `(` at once.
+        (
+            "  ",
+            ["vim.schedule(function()", "    pcall(vim.cmd.redrawstatus)"],
+            "  end)",
+            "lua",
+            ["vim.schedule(function()", "    pcall(vim.cmd.redrawstatus)"],
+        ),
+        # Shell: a test `[ -f "$x"` is closed by ` ]`.
+        ("      if [ -f ", ['"$CONFIG"'], None, "shellscript", ['"$CONFIG" ]']),
         # A `:` inside the brackets the last line opened is a slice, not a block.
         ("        ", ["events = self._queue[:"], None, "python", ["events = self._queue[:]"]),
         # Adjacent string literals continue the call begun above (the option's `"` line).
@@ -73,3 +90,18 @@ def test_a_block_opened_above_is_never_closed() -> None:
     # The function's `{` is open above the cursor: it ends wherever the document says.
     above = ["function f(a) {", "  if (a) {"]
     assert add_missing_closers(["run(a);"], "    ", None, "javascript", above) == ["run(a);"]
+
+
+def test_black_style_closers_above_put_ours_on_a_line_of_its_own() -> None:
+    # `):` and `) from None` (black) show that the file closes on lines of their own.
+    above = [
+        "def load(",
+        "    path: Path,",
+        "):",
+        "    try:",
+        "        loaded = json.loads(text)",
+        "    except ValueError as exc:",
+    ]
+    above += ["        raise CommandLineError("]
+    lines = ['f"not valid JSON: {exc.msg}"']
+    assert add_missing_closers(lines, "            ", None, "python", above) == [lines[0], "        )"]
