@@ -146,8 +146,10 @@ def normalize(lines: list[str], style: IndentStyle, base: int, rescale: bool = T
         return result
     out_unit = _space_unit(nonzero)
     odd = [o for o in nonzero if o % style.unit]
-    # A unit of 1 is alignment (hanging indents), not a level: only rescale real levels.
-    if 2 <= out_unit < style.unit and style.unit % out_unit == 0 and odd:
+    # A unit of 1 is alignment (hanging indents), not a level: only rescale real levels. A model
+    # nesting by a smaller unit shows it at its shallowest level; one whose shallowest level is
+    # the document's own (`then` + 4, a continuation aligned at + 6) is right as it is.
+    if 2 <= out_unit < style.unit and style.unit % out_unit == 0 and odd and min(nonzero) < style.unit:
         for (i, ws), offset in zip(body, offsets, strict=True):
             new = max(0, base + offset // out_unit * style.unit)
             result[i] = " " * new + result[i][len(ws) :]

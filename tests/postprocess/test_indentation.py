@@ -54,6 +54,19 @@ def test_detect_style(lines: list[str], language_id: str, style: IndentStyle) ->
         (["if x:", "      y()", "    z()"], IndentStyle(False, 4, True), 4, ["if x:", "        y()", "    z()"]),
         # Same, but the document's style is not known well enough: left alone.
         (["if x:", "      y()"], IndentStyle(False, 4, False), 4, ["if x:", "      y()"]),
+        # The model's first level is the document's (+4), a deeper line aligned (+6): kept.
+        (
+            ["if a; then", "        if b; then", "          c", "        fi", "    fi"],
+            IndentStyle(False, 4, True),
+            4,
+            ["if a; then", "        if b; then", "          c", "        fi", "    fi"],
+        ),
+        (
+            ["else:", " " * 16 + 'raise E("bad"', " " * 42 + '+ "more")'],
+            IndentStyle(False, 4, True),
+            12,
+            ["else:", " " * 16 + 'raise E("bad"', " " * 42 + '+ "more")'],
+        ),
         # Already right.
         (["if x:", "        y()"], IndentStyle(False, 4, True), 4, ["if x:", "        y()"]),
         (["only line 0"], IndentStyle(True, 4, True), 0, ["only line 0"]),
