@@ -449,3 +449,13 @@ async def test_a_secret_query_value_in_the_endpoint_is_never_printed(client: htt
     code, text = await check(Settings(backend="openai", endpoint=endpoint), client)
     assert code == 1
     assert "qs-s3cret-7788" not in text and "tenant=acme" in text
+
+
+async def test_every_ollama_probe_keeps_the_endpoint_query(client: httpx.AsyncClient) -> None:
+    """A gateway routes by `?tenant=`: each request of the check carries it, /api/show included."""
+    async with FakeOllama(latency=FAST) as fake:
+        code, text = await check(Settings(backend="ollama", endpoint=f"{fake.base_url}/?tenant=a"), client)
+    assert code == 0, text
+    asked = {record.path.split("?")[0]: record.path for record in fake.requests}
+    assert {"/api/version", "/api/show", "/api/generate"} <= asked.keys()
+    assert all(path.endswith("?tenant=a") for path in asked.values()), asked
