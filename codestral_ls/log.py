@@ -31,6 +31,8 @@ _SECRET_SHAPES = (
     re.compile(r"(?i)([?&](?=[\w.-]{0,64}(?:key|token|secret|sig|auth|passw|credential))[\w.-]{1,80}=)[^&\s'\"#]+"),
     # A password in a URL: scheme://user:password@host.
     re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://[^\s/:@'\"]{0,256}:)[^\s/@'\"]{1,256}(?=@)"),
+    # A bare token as a URL's userinfo: scheme://TOKEN@host (or TOKEN:@host, an empty password).
+    re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://)[^\s/:@'\"]{1,256}:?(?=@)"),
 )
 # Environment variables that hold credentials: the keys each backend reads (CODESTRAL_API_KEY,
 # MISTRAL_API_KEY, OLLAMA_API_KEY, LLAMA_API_KEY, ...) and the tokens other tools leave there.
