@@ -351,6 +351,7 @@ async def test_complete_never_prints_a_configured_secret_an_error_echoes(tmp_pat
     source.write_text(FUNCTION, encoding="utf-8")
     settings_file = tmp_path / "settings.json"
     fake: FakeMistral | FakeOllama
+    settings: dict[str, Any]
     if secret == "header":
         echo = ErrorReply(400, {"message": f"unknown gateway token {HEADER_TOKEN}"})
         fake = FakeMistral(lambda body: echo, latency=LatencyProfile.instant(), api_key=KEY)
