@@ -24,7 +24,7 @@ async def ollama_probe(
     settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str], report: Steps, _: Any
 ) -> bool:
     endpoint = settings.endpoint or ollama.DEFAULT_ENDPOINT
-    keys = KeyProvider.from_settings(settings, env, ENV_KEYS["ollama"])
+    keys = KeyProvider.from_settings(settings, env, ENV_KEYS["ollama"], on_key=report.hide)
     hint = f"Ollama is not running at {display_endpoint(endpoint)}: start it with `ollama serve` (or fix `endpoint`)"
     route = route_for(settings, "Ollama", endpoint, keys)
     model = ollama.ollama_model(settings.model)
@@ -62,7 +62,7 @@ async def llamacpp_probe(
     settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str], report: Steps, _: Any
 ) -> bool:
     endpoint = settings.endpoint or llamacpp.DEFAULT_ENDPOINT
-    keys = KeyProvider.from_settings(settings, env, ENV_KEYS["llamacpp"])
+    keys = KeyProvider.from_settings(settings, env, ENV_KEYS["llamacpp"], on_key=report.hide)
     hint = (
         f"llama-server is not running at {display_endpoint(endpoint)}: "
         "start it (`llama-server -m model.gguf --port 8080`)"
