@@ -106,9 +106,8 @@ async def run_complete(
     text = read_source(path)
     for problem in problems:
         err.write(f"warning: {problem}\n")
-    redactor.add(settings.api_key)
-    for name in ("CODESTRAL_API_KEY", "MISTRAL_API_KEY"):
-        redactor.add(env.get(name))
+    redactor.add_settings(settings)  # the key, header values, URL passwords, as the server does
+    redactor.add_environment(env)  # every backend's *_API_KEY, and other tokens
 
     documents = DocumentStore()
     uri = path.as_uri()
@@ -128,7 +127,7 @@ async def run_complete(
         err.write(f"{severity}: {redactor.redact(message)}\n")
 
     client = make_http_client(settings.timeout_ms)
-    backend = RecordingBackend(make_backend(settings, client, env))
+    backend = RecordingBackend(make_backend(settings, client, env, on_secret=redactor.add))
     pipeline = Pipeline(
         documents,
         settings,
