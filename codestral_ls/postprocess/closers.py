@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from .brackets import closed_entries, quote_chars, scan
-from .indentation import indent_width, leading
+from .indentation import TAB_WIDTH, indent_width, leading
 from .language import BRACKET_PAIRS, SHELL_LANGUAGES, closes_with_keyword, code_part, opens_block
 
 _BLOCK_COMMENT = re.compile(r"/\*.*?\*/")
@@ -63,12 +63,18 @@ def open_brackets(lines: Sequence[str], language_id: str, above: Sequence[str] =
 
 
 def add_missing_closers(
-    lines: list[str], line_prefix: str, next_line: str | None, language_id: str, above: Sequence[str] = ()
+    lines: list[str],
+    line_prefix: str,
+    next_line: str | None,
+    language_id: str,
+    above: Sequence[str] = (),
+    tab: int = TAB_WIDTH,
 ) -> list[str]:
     """`lines` (line 0 without the cursor line's prefix) with the closers of the brackets left
     open: those the suggestion (or the cursor line) opened, and the `(`/`[` of an expression
     begun on the `above` lines (a call whose last argument the suggestion wrote; a `{` above is
-    a block, which may end far below). Unchanged when the document below takes care of them."""
+    a block, which may end far below). Unchanged when the document below takes care of them.
+    `tab`: the columns of a tab in this document (8 where tabs and spaces mix)."""
     whole = [line_prefix + lines[0], *lines[1:]]
     last = code_part(whole[-1], language_id).rstrip()
     every = [*above, *whole]
@@ -85,9 +91,13 @@ def add_missing_closers(
     if opens_block(whole[-1], language_id) and last[-1] not in "([" and not inside:
         return lines
     if next_line is not None and next_line.strip():
-        opener_indent = indent_width(every[missing[0][1]])
-        below = indent_width(next_line)
-        closes = next_line.lstrip()[:1] in ")]}" or closes_with_keyword(next_line.strip(), language_id)
+        opener_indent = indent_width(every[missing[0][1]], tab)
+        below = indent_width(next_line, tab)
+        stripped = next_line.strip()
+        # `}`, or Lua's `end)` (a keyword closer with brackets after it; a bare `fi` is no `)`).
+        closes = stripped[:1] in ")]}" or (
+            closes_with_keyword(stripped, language_id) and any(c in ")]}" for c in code_part(stripped, language_id))
+        )
         if below > opener_indent or (closes and below >= opener_indent):
             # The document goes on inside them, or closes them itself (`}`, Lua's `end)`).
             return lines

@@ -17,7 +17,7 @@ from . import language as lang
 from .brackets import OPEN_WINDOW_LINES, close_only_what_is_open, is_closers_only, replace_closers
 from .closers import add_missing_closers
 from .facts import DocumentFacts
-from .indentation import fix_first_line_indent, indent_width, normalize, strip_trailing
+from .indentation import TAB_WIDTH, fix_first_line_indent, indent_width, normalize, strip_trailing
 from .multiline import CompletionPlan, plan_completion
 from .nextline import reproduces_next_line
 from .overlap import PREFIX_TAIL_CHARS, trim_prefix_overlap, trim_suffix_overlap
@@ -248,7 +248,10 @@ class SuggestionFilter:
             # The stream ended on its own: close what the suggestion opened and left open.
             next_line = facts.upcoming[0] if facts.upcoming else None
             above = facts.prefix_lines[-OPEN_WINDOW_LINES:]
-            lines = add_missing_closers(lines, ctx.line_prefix, next_line, facts.language_id, above)
+            # The document's tab width matters only where a tab indents the lines compared.
+            tabbed = "\t" in ctx.line_prefix or "\t" in text or "\t" in (next_line or "")
+            tab = facts.style.tab_width if tabbed else TAB_WIDTH
+            lines = add_missing_closers(lines, ctx.line_prefix, next_line, facts.language_id, above, tab)
         text = "\n".join(lines)
         if facts.language_id in ("json", "jsonc") and not ctx.line_suffix.strip():
             text = lang.fix_json_commas(text, facts.upcoming[0] if facts.upcoming else "")

@@ -92,6 +92,17 @@ def test_a_block_opened_above_is_never_closed() -> None:
     assert add_missing_closers(["run(a);"], "    ", None, "javascript", above) == ["run(a);"]
 
 
+def test_a_bare_keyword_closer_below_closes_no_bracket() -> None:
+    # `fi` ends the `if`, not the `$(` the suggestion left open.
+    assert add_missing_closers(["x=$(cmd arg"], "  ", "  fi", "shellscript") == ["x=$(cmd arg)"]
+
+
+def test_tab_width_of_a_mixed_document() -> None:
+    # GNU style: `\t` is 8 columns, deeper than the `      }` below, which closes an outer block.
+    assert add_missing_closers(["OnError(errno"], "\t", "      }", "c", (), 8) == ["OnError(errno)"]
+    assert add_missing_closers(["OnError(errno"], "\t", "      }", "c") == ["OnError(errno"]
+
+
 def test_black_style_closers_above_put_ours_on_a_line_of_its_own() -> None:
     # `):` and `) from None` (black) show that the file closes on lines of their own.
     above = [
