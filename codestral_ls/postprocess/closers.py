@@ -23,6 +23,9 @@ _CONTINUED = frozenset("([,\"'")
 # A line that starts by closing a bracket and opens none (`)`, `],`, black's `):` and
 # `) -> None:`, `) from None`): the file puts closers on lines of their own.
 _OWN_LINE_CLOSER = re.compile(r"^[)\]][^(\[{]*$")
+# How a line ends when the expression goes on below it: an opener, a separator, a binary
+# operator, a backslash, a string literal the next one is concatenated to.
+_GOES_ON = frozenset("([{,\\+-*/%&|^<>=?:\"'")
 _ESCAPED_QUOTE = re.compile(r"\\[\\\"'`]")
 _APOSTROPHE = re.compile(r"(?<=[A-Za-z])'(?=[A-Za-z])")
 
@@ -141,3 +144,44 @@ def _continues(above: Sequence[str], owner: int, language_id: str) -> bool:
         return False
     previous = code_part(rest[-1] if rest else above[owner], language_id).rstrip()
     return previous[-1:] in _CONTINUED
+
+
+def outer_closers_kept(
+    text: str,
+    replace: int,
+    line_prefix: str,
+    line_suffix: str,
+    above: Sequence[str],
+    next_line: str | None,
+    language_id: str,
+) -> int:
+    """How many closers right of the cursor a one-line suggestion should replace, given that it
+    replaces `replace` of them on its line's own evidence: fewer when the ones kept then close
+    an expression begun lines above that nothing below closes (`lambda n: n in ('A',█)` under
+    `_convert_(` with `'B')` written: the `)` right of the cursor is `_convert_(`'s, not the
+    tuple's, when the next line is no closer and not inside the call)."""
+    # The lines of the expression the cursor line continues: each ends by going on (`(`, `,`,
+    # `+`, `\\`). Brackets opened before them (or in a comment's prose) are no concern of this line.
+    start = len(above)
+    while start > 0 and code_part(above[start - 1], language_id).rstrip()[-1:] in _GOES_ON:
+        start -= 1
+    if not replace or start == len(above):
+        return replace  # the cursor line starts no continuation: its own evidence is all there is
+    expression = above[start:]
+    outer = open_brackets([], language_id, expression)
+    if not outer:
+        return replace
+    quotes = quote_chars(language_id)
+    stack = tuple(char for char, _ in outer)
+    for fewer in range(replace - 1, -1, -1):
+        unmatched, after = scan(line_prefix + text + line_suffix[fewer:], stack, quotes)
+        if unmatched or len(after) >= len(stack) or after != stack[: len(after)]:
+            continue
+        # The kept closers close outer brackets: does the document close them below instead?
+        opener_indent = indent_width(expression[outer[len(after)][1]])
+        if next_line is not None and next_line.strip():
+            below = indent_width(next_line)
+            if below > opener_indent or next_line.lstrip()[:1] in ")]}":
+                return replace
+        return fewer
+    return replace

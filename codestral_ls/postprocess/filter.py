@@ -15,7 +15,7 @@ from ..context import FimContext
 from ..core import Suggestion
 from . import language as lang
 from .brackets import OPEN_WINDOW_LINES, close_only_what_is_open, is_closers_only, replace_closers
-from .closers import add_missing_closers
+from .closers import add_missing_closers, outer_closers_kept
 from .facts import DocumentFacts
 from .indentation import TAB_WIDTH, fix_first_line_indent, indent_width, normalize, strip_trailing
 from .multiline import CompletionPlan, plan_completion
@@ -258,6 +258,12 @@ class SuggestionFilter:
         replace = 0
         if is_closers_only(ctx.line_suffix):
             text, replace = replace_closers(text, ctx.line_prefix, ctx.line_suffix, facts.language_id)
+            if replace and "\n" not in text:
+                next_line = facts.upcoming[0] if facts.upcoming else None
+                above = facts.prefix_lines[-OPEN_WINDOW_LINES:]
+                replace = outer_closers_kept(
+                    text, replace, ctx.line_prefix, ctx.line_suffix, above, next_line, facts.language_id
+                )
         elif not ctx.line_suffix.strip() and "\n" not in text:
             text = close_only_what_is_open(text, facts.prefix_lines, ctx.line_prefix, facts.language_id)
         elif "\n" not in text:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codestral_ls.postprocess.closers import add_missing_closers, open_brackets
+from codestral_ls.postprocess.closers import add_missing_closers, open_brackets, outer_closers_kept
 
 
 @pytest.mark.parametrize(
@@ -116,3 +116,29 @@ def test_black_style_closers_above_put_ours_on_a_line_of_its_own() -> None:
     above += ["        raise CommandLineError("]
     lines = ['f"not valid JSON: {exc.msg}"']
     assert add_missing_closers(lines, "            ", None, "python", above) == [lines[0], "        )"]
+
+
+CONVERT = ["    _IntEnum._convert_(", "        'Sigmasks', __name__,"]
+
+
+@pytest.mark.parametrize(
+    ("above", "text", "replace", "line_suffix", "next_line", "kept"),
+    [
+        # The `)` right of the cursor closes `_convert_(`, which nothing below closes: kept.
+        (CONVERT, " 'B', 'C')", 1, ")", "", 0),
+        (CONVERT, " 'B', 'C')", 1, ")", "def f():", 0),
+        # The call is closed below, or goes on below: the `)` is the tuple's, replaced.
+        (CONVERT, " 'B', 'C')", 1, ")", "    )", 1),
+        (CONVERT, " 'B', 'C')", 1, ")", "        more,", 1),
+        # The line above starts no continuation: the line's own evidence decides.
+        (["    _IntEnum._convert_('Sigmasks')"], " 'B', 'C')", 1, ")", "", 1),
+        # A bracket left open further up, before the expression this line continues, is not its
+        # business (prose, a call closed far below).
+        (["call(a,", "", "y = 1 +"], "2)", 1, ")", "", 1),
+    ],
+)
+def test_outer_closers_kept(
+    above: list[str], text: str, replace: int, line_suffix: str, next_line: str, kept: int
+) -> None:
+    line_prefix = "        lambda name: name in ('A'," if text.startswith(" '") else "    f("
+    assert outer_closers_kept(text, replace, line_prefix, line_suffix, above, next_line, "python") == kept
