@@ -62,10 +62,30 @@ def _acceptable(overlap: str, tail: str, start: int) -> bool:
         return line[-1] in ":{([" or len(line) >= MIN_ECHOED_LINE
     if len(overlap) < MIN_LINE_OVERLAP or overlap[0] in _LIST_SEPARATORS:
         return False  # `return v, v` + `, v`: a new element, not the tail retyped
+    if _inside_string(tail[tail.rfind("\n", 0, start) + 1 : start]):
+        # Mid-way through a string's content, repeating is data: a path
+        # (`lib/definitions` + `/definitions.js'`), a format (`%4u %4u ` + `%4u %4u"`).
+        return False
     # `tuple[float, █` + `float, float]`: a new element of a list repeats the one before it;
     # an echo restarts a statement or a clause (`return █` + `return x`, `in █` + `in items`).
     previous = tail[:start].rstrip(" \t")[-1:]
     return previous not in _LIST_SEPARATORS or previous == ""
+
+
+def _inside_string(line_head: str) -> bool:
+    """Whether `line_head` ends inside a string literal, past at least one character of it."""
+    quote, opened_at, escaped = "", 0, False
+    for index, char in enumerate(line_head):
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'`":
+            quote, opened_at = char, index
+    return bool(quote) and opened_at < len(line_head) - 1
 
 
 def trim_prefix_overlap(text: str, prefix: str) -> str:

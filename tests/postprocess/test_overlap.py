@@ -39,6 +39,11 @@ from codestral_ls.postprocess.overlap import prefix_overlap, trim_suffix_overlap
         ('sed "s#$prefix', '#$prefix_real#"', 0),
         # A new element after a list separator: `return v, v` + `, v`.
         ("        return v, v", ", v", 0),
+        # Mid-way through a string, repetition is content (a path, a format); at its start, an echo.
+        ("x = require('@npmcli/config/lib/definitions", "/definitions.js')", 0),
+        ('MSG(Q, "   %4u %4u %4u ', '%4u %4u %4u"', 0),
+        ('msg = "Hello, ', 'msg = "Hello, world"', len('msg = "Hello, ')),
+        ('msg = "Hello, ', 'Hello, world"', len("Hello, ")),
     ],
 )
 def test_prefix_overlap(prefix: str, text: str, overlap: int) -> None:
