@@ -8,7 +8,7 @@ import functools
 
 from ..context import FimContext
 from . import language as lang
-from .indentation import IndentStyle, detect_style, indent_width
+from .indentation import TAB_WIDTH, IndentStyle, detect_style, indent_width
 from .nextline import upcoming_lines
 from .scope import Scope
 
@@ -52,11 +52,18 @@ class DocumentFacts:
     def style(self) -> IndentStyle:
         """The document's indentation, learned from the lines around the cursor (only when a
         fix needs it: most one-line suggestions never do)."""
-        sample = [*self.prefix_lines[-STYLE_SAMPLE_LINES:], self._line_prefix, *self.suffix_lines[:20]]
-        return detect_style(sample, self.language_id)
+        return detect_style(self._style_sample(), self.language_id)
+
+    def _style_sample(self) -> list[str]:
+        return [*self.prefix_lines[-STYLE_SAMPLE_LINES:], self._line_prefix, *self.suffix_lines[:20]]
+
+    @property
+    def tab_width(self) -> int:
+        """Columns of a tab here (the style is learned only when a tab is in sight)."""
+        return self.style.tab_width if any("\t" in line for line in self._style_sample()) else TAB_WIDTH
 
     def scope(self, ctx: FimContext, cursor_line: str) -> Scope:
-        tab = self.style.tab_width
+        tab = self.tab_width
         base = indent_width(cursor_line, tab)
         closed = any(c in ctx.line_suffix for c in ")]}") or ctx.suffix_truncated
         lower_lines: list[tuple[int, bool]] = []

@@ -250,7 +250,7 @@ class SuggestionFilter:
             above = facts.prefix_lines[-OPEN_WINDOW_LINES:]
             # The document's tab width matters only where a tab indents the lines compared.
             tabbed = "\t" in ctx.line_prefix or "\t" in text or "\t" in (next_line or "")
-            tab = facts.style.tab_width if tabbed else TAB_WIDTH
+            tab = facts.tab_width if tabbed else TAB_WIDTH
             lines = add_missing_closers(lines, ctx.line_prefix, next_line, facts.language_id, above, tab)
         text = "\n".join(lines)
         if facts.language_id in ("json", "jsonc") and not ctx.line_suffix.strip():

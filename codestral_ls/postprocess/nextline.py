@@ -118,13 +118,10 @@ def reproduces_next_line(line: str, upcoming: Sequence[str], language_id: str = 
         return False  # short lines, decoration and comments recur everywhere
     if prose:
         return False
-    for position in range(1, len(upcoming)):
-        above = upcoming[position - 1]
-        if above[-1:] in _GOES_ON or opens_block(above, language_id):
-            # The lines below open another block (`test('b', () => {`, `function(done)`) or go
-            # on with another statement (`PNG_EXPORT(182, f,` then `    (png_ptr));`): a
-            # line like the suggestion's there is a sibling, not a reproduction.
-            return False
-        if text == upcoming[position]:
-            return True
-    return False
+    if text not in upcoming[1:]:
+        return False  # the common case, decided without looking at the lines between
+    position = upcoming.index(text, 1)
+    # A line between opens another block (`test('b', () => {`, `function(done)`) or goes on
+    # with another statement (`PNG_EXPORT(182, f,` then `    (png_ptr));`): the line like the
+    # suggestion's there is a sibling, not a reproduction.
+    return not any(above[-1:] in _GOES_ON or opens_block(above, language_id) for above in upcoming[:position])
