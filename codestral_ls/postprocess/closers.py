@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .brackets import closed_entries, quote_chars, scan
+from .brackets import is_inert, quote_chars, scan_closing
 from .indentation import indent_width, leading
 from .language import BRACKET_PAIRS, code_part, opens_block
 
@@ -31,20 +31,24 @@ def open_brackets(lines: Sequence[str], language_id: str, above: Sequence[str] =
     stack: tuple[str, ...] = ()
     owners: list[int] = []
     every = [*above, *lines]
+    last = len(every) - 1
     for index, line in enumerate(every):
-        code = _BLOCK_COMMENT.sub("", code_part(line, language_id))
+        code = code_part(line, language_id)
+        if "/*" in code:
+            code = _BLOCK_COMMENT.sub("", code)
         if code.lstrip().startswith(("*", "/*")):
             code = ""  # a line of a block comment (`/** What was tried (a name...`)
-        closed = closed_entries(code, stack, quotes)
-        unmatched, after = scan(code, stack, quotes)
+        if is_inert(code):
+            continue  # no bracket or quote: the stack stays as it is (its top is no one-line string)
+        (unmatched, after), closed = scan_closing(code, stack, quotes)
         if unmatched and index >= len(above):
             return []
         kept = min(closed, default=len(stack))
         owners = owners[:kept] + [index] * (len(after) - kept)
-        if index < len(every) - 1:
-            # A one-line string left open at a line end is a stray quote, not a string going on.
-            pairs = [(c, o) for c, o in zip(after, owners, strict=True) if c not in quotes or c == "`"]
-            after, owners = tuple(c for c, _ in pairs), [o for _, o in pairs]
+        if index < last and after and after[-1] in quotes and after[-1] != "`":
+            # A one-line string left open at a line end is a stray quote, not a string going on
+            # (a quote can only be the top entry: nothing is pushed inside a string).
+            after, owners = after[:-1], owners[:-1]
         stack = after
     if any(c not in BRACKET_PAIRS for c in stack):
         return []  # inside a string: leave it to the user
@@ -60,14 +64,16 @@ def add_missing_closers(
     a block, which may end far below). Unchanged when the document below takes care of them."""
     whole = [line_prefix + lines[0], *lines[1:]]
     last = code_part(whole[-1], language_id).rstrip()
+    if not last or last[-1] == "{":
+        return lines  # ends by opening a block whose body may be the next lines (or says nothing)
     every = [*above, *whole]
     missing: list[tuple[str, int]] = []
     for char, owner in reversed(open_brackets(whole, language_id, above)):
         if owner < len(above) and not (char in "([" and _continues(above, owner, language_id)):
             break
         missing.insert(0, (char, owner))
-    if not missing or not last or last[-1] == "{":
-        return lines  # balanced, or ends by opening a block whose body may be the next lines
+    if not missing:
+        return lines  # balanced
     inside = missing[-1][1] == len(every) - 1  # the last line's own `:` is then a slice, not a block
     if opens_block(whole[-1], language_id) and last[-1] not in "([" and not inside:
         return lines

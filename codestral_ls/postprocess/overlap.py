@@ -29,7 +29,8 @@ def prefix_overlap(text: str, prefix: str) -> int:
     tail = prefix[-PREFIX_TAIL_CHARS:]
     first = text[0]
     best = 0
-    start = tail.find(first)
+    # A head of `text` can only repeat the last len(text) characters of the tail.
+    start = tail.find(first, max(0, len(tail) - len(text)))
     while start >= 0:
         candidate = tail[start:]
         # `var err` + ` error`: an echo ends where a token does, not inside a longer word.

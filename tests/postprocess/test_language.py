@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from codestral_ls.postprocess import language as lang
@@ -211,3 +213,81 @@ def test_opens_block_more(line: str, language_id: str, opens: bool) -> None:
 )
 def test_is_continuation_line_not_a_keyword_argument(stripped: str, continues: bool) -> None:
     assert lang.is_continuation_line(stripped, "python") is continues
+
+
+def _reference_strip_strings(line: str, keep_length: bool) -> str:
+    """String contents blanked one character at a time (how it was written before a regex
+    skipped the code between strings)."""
+    out, quote, escaped = [], "", False
+    for char in line:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+                out.append(char)
+                continue
+            if keep_length:
+                out.append(" ")
+            continue
+        if char in "\"'`":
+            quote = char
+        out.append(char)
+    return "".join(out)
+
+
+def _reference_open_quote(line: str) -> str:
+    quote, escaped = "", False
+    for char in line:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'`":
+            quote = char
+    return quote
+
+
+@pytest.mark.parametrize(
+    ("line", "quote", "stripped"),
+    [
+        ("x = 1", "", "x = 1"),
+        ('print("a, b")', "", 'print("")'),
+        ('print("a, b', '"', 'print("'),
+        ("it's", "'", "it'"),
+        ('"a\\"b" + \'c', "'", '"" + \''),  # an escaped quote, then a string left open
+        ('"a\\\\" + x', "", '"" + x'),  # an escaped backslash ends nothing
+        ('"a\\', '"', '"'),  # a string ending on a backslash
+        ('\\"x', '"', '\\"'),  # outside a string a backslash escapes nothing
+        ("`a 'b' \"c\"` + `", "`", "`` + `"),
+        ("s = 'naïve 中文 😀'; t = '", "'", "s = ''; t = '"),
+    ],
+)
+def test_strings_on_a_line(line: str, quote: str, stripped: str) -> None:
+    assert lang.open_quote(line) == quote
+    assert lang.strip_strings(line) == stripped
+    assert lang.strip_strings(line, keep_length=True) == _reference_strip_strings(line, True)
+    assert len(lang.strip_strings(line, keep_length=True)) == len(line)
+
+
+def test_strings_match_the_reference_on_random_lines() -> None:
+    rng = random.Random(10)
+    alphabet = "\"'`\\ab \n#("
+    for _ in range(4000):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+        assert lang.open_quote(line) == _reference_open_quote(line), line
+        for keep_length in (False, True):
+            assert lang.strip_strings(line, keep_length) == _reference_strip_strings(line, keep_length), line
+
+
+def test_triple_quote_delimiters_read_line_by_line_as_one_regex_pass() -> None:
+    rng = random.Random(12)
+    pieces = ['"""', "'''", '"', "\n", "    ", "x = ", "return ", "(", ")", ",", "r", "a", " ", "def f():"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert lang._delimiters(text) == len(lang._TRIPLE_DELIMITER.findall(text)), text
