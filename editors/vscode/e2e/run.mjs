@@ -104,6 +104,24 @@ async function runCommand(title) {
   await page.keyboard.press('Enter');
 }
 
+/**
+ * Types into the open input box and submits it. VS Code validates asynchronously in the
+ * extension host, and an Enter that arrives before the new value's verdict is judged by the old
+ * one (a prefilled invalid path) and ignored: press it again until the box closes.
+ */
+async function submitInput(value) {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  await input.fill(value);
+  await poll(`the input box to hold ${JSON.stringify(value)}`, async () => (await input.inputValue()) === value, 5000);
+  await poll('the input box to accept', async () => {
+    if (!(await input.isVisible())) return true;
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(300);
+    return !(await input.isVisible());
+  }, 10000);
+}
+
 async function clickEditor() {
   await page.locator('.monaco-editor .view-lines').first().click();
   await page.keyboard.press('Control+End');
@@ -141,10 +159,7 @@ async function main() {
       await step('set server path from the pop-up', async () => {
         const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'codestral' }).first();
         await toast.getByRole('button', { name: 'Set Server Path' }).click();
-        const input = page.locator('.quick-input-widget input');
-        await input.waitFor({ state: 'visible', timeout: 10000 });
-        await input.fill(config.serverPathFix);
-        await page.keyboard.press('Enter');
+        await submitInput(config.serverPathFix);
       });
       await step('status ready after setting the path', async () => ({ label: await waitForStatus('Codestral: ready', 60000) }));
       report.ok = true;
@@ -158,10 +173,7 @@ async function main() {
         await toast.waitFor({ timeout: 10000 });
         const notification = (await toast.innerText()).replace(/\s+/g, ' ');
         await toast.getByRole('button', { name: 'Set Python Path' }).click();
-        const input = page.locator('.quick-input-widget input');
-        await input.waitFor({ state: 'visible', timeout: 10000 });
-        await input.fill(config.pythonFix);
-        await page.keyboard.press('Enter');
+        await submitInput(config.pythonFix);
         return { notification };
       });
     }
