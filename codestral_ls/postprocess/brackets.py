@@ -37,22 +37,10 @@ def closed_entries(text: str, stack: Sequence[str], quotes: str = "\"'") -> dict
     return closed
 
 
-def scan_closing(text: str, stack: Sequence[str] = (), quotes: str = "\"'") -> tuple[Balance, dict[int, int]]:
-    """`scan` and `closed_entries` of the same text in one walk."""
-    closed: dict[int, int] = {}
-    return _walk(text, stack, quotes, closed), closed
-
-
 # The characters that can change the walk's state; everything else is skipped in C. A backslash
 # comes with the character after it: inside a string that pair is an escape, outside it the
 # backslash means nothing and the character is read on its own.
 _SIGNIFICANT = re.compile(r"\\[\s\S]?|[()\[\]{}\"'`\n]")
-
-
-def is_inert(text: str) -> bool:
-    """Whether `text` holds no bracket, quote, backslash or line end: a walk over it from any
-    stack changes nothing."""
-    return _SIGNIFICANT.search(text) is None
 
 
 def _walk(text: str, stack: Sequence[str], quotes: str, closed: dict[int, int] | None) -> Balance:

@@ -12,44 +12,68 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .brackets import is_inert, quote_chars, scan_closing
+from .brackets import quote_chars
 from .indentation import indent_width, leading
-from .language import BRACKET_PAIRS, code_part, opens_block
+from .language import BRACKET_PAIRS, CLOSING_BRACKETS, code_part, opens_block
 
 _BLOCK_COMMENT = re.compile(r"/\*.*?\*/")
 # How a line that an expression goes on after ends: an opener, a comma, a string literal that
 # the next one is concatenated to.
 _CONTINUED = frozenset("([,\"'")
 _OWN_LINE_CLOSER = re.compile(r"^[)\]]+[,;]?$")
+# What `open_brackets` reads: brackets, quotes, line ends, and a backslash with the character
+# after it on its line (an escape inside a string never reaches the next line).
+_TOKENS = re.compile(r"\\[^\n]?|[()\[\]{}\"'`\n]")
 
 
 def open_brackets(lines: Sequence[str], language_id: str, above: Sequence[str] = ()) -> list[tuple[str, int]]:
     """The brackets still open after `above` then `lines` (line 0 being the whole cursor line),
     each with the index (in `above` + `lines`) of the line that opened it, outermost first.
-    Empty when the text ends inside a string or closes more than was open."""
+    Empty when the text ends inside a string or closes more than was open.
+
+    One walk over the lines' code (comments left out) joined by line ends, reading only
+    brackets, quotes and backslashes, as `brackets.scan` reads them line by line."""
     quotes = quote_chars(language_id)
-    stack: tuple[str, ...] = ()
-    owners: list[int] = []
-    every = [*above, *lines]
-    last = len(every) - 1
-    for index, line in enumerate(every):
+    codes = []
+    for line in (*above, *lines):
         code = code_part(line, language_id)
         if "/*" in code:
             code = _BLOCK_COMMENT.sub("", code)
         if code.lstrip().startswith(("*", "/*")):
             code = ""  # a line of a block comment (`/** What was tried (a name...`)
-        if is_inert(code):
-            continue  # no bracket or quote: the stack stays as it is (its top is no one-line string)
-        (unmatched, after), closed = scan_closing(code, stack, quotes)
-        if unmatched and index >= len(above):
-            return []
-        kept = min(closed, default=len(stack))
-        owners = owners[:kept] + [index] * (len(after) - kept)
-        if index < last and after and after[-1] in quotes and after[-1] != "`":
-            # A one-line string left open at a line end is a stray quote, not a string going on
-            # (a quote can only be the top entry: nothing is pushed inside a string).
-            after, owners = after[:-1], owners[:-1]
-        stack = after
+        codes.append(code)
+    stack: list[str] = []
+    owners: list[int] = []  # the line that opened each entry of `stack`
+    index = 0
+    for token in _TOKENS.finditer("\n".join(codes)):
+        char = token.group()
+        top = stack[-1] if stack else ""
+        in_string = top in quotes and top != ""
+        if char == "\n":
+            if in_string and top != "`":
+                stack.pop()  # a one-line string left open at a line end is a stray quote
+                owners.pop()
+            index += 1
+            continue
+        if char[0] == "\\":
+            if in_string:
+                continue  # an escape: the next character is content
+            char = char[1:]  # outside a string a backslash is nothing
+            if not char:
+                continue
+        if in_string:
+            if char == top:
+                stack.pop()
+                owners.pop()
+        elif char in quotes or char in BRACKET_PAIRS:
+            stack.append(char)
+            owners.append(index)
+        elif char in CLOSING_BRACKETS:
+            if top == CLOSING_BRACKETS[char]:
+                stack.pop()
+                owners.pop()
+            elif index >= len(above):
+                return []  # the suggestion closes more than was open
     if any(c not in BRACKET_PAIRS for c in stack):
         return []  # inside a string: leave it to the user
     return list(zip(stack, owners, strict=True))

@@ -183,8 +183,11 @@ def open_quote(line: str) -> str:
 def code_part(line: str, language_id: str) -> str:
     """The line without its trailing line comment (string contents are kept)."""
     tokens = line_comment_tokens(language_id)
-    if not tokens or not any(token in line for token in tokens):
-        return line
+    for token in tokens:
+        if token in line:
+            break
+    else:
+        return line  # no comment token: the common case (a loop, not any(): this runs per line)
     blanked = strip_strings(line, keep_length=True)
     if language_id in _HASH_AT_WORD_START:
         # `${src#/}`, `a#b`: a `#` inside a word starts no comment in shell, YAML or TOML.
