@@ -21,9 +21,22 @@ _BLOCK_COMMENT = re.compile(r"/\*.*?\*/")
 # the next one is concatenated to.
 _CONTINUED = frozenset("([,\"'")
 _OWN_LINE_CLOSER = re.compile(r"^[)\]]+[,;]?$")
-# What `open_brackets` reads: brackets, quotes, line ends, and a backslash with the character
-# after it on its line (an escape inside a string never reaches the next line).
-_TOKENS = re.compile(r"\\[^\n]?|[()\[\]{}\"'`\n]")
+
+
+def _tokens(quotes: str) -> re.Pattern[str]:
+    """What `open_brackets` reads: a string literal whole (a backslash escapes the next
+    character of its line; a one-line string ends at the line end, a backtick one does not;
+    its closing quote captured when it has one), a bracket, a line end. Quotes that delimit no
+    string in the language, and backslashes outside strings, mean nothing and are skipped."""
+    strings = []
+    for quote in quotes:
+        q = re.escape(quote)
+        others = "\\\\" if quote == "`" else "\\\\\\n"
+        strings.append(f"{q}(?:[^{q}{others}]++|\\\\[^\\n]?)*+({q})?")
+    return re.compile("|".join([*strings, r"[()\[\]{}\n]"]))
+
+
+_TOKENS = {quotes: _tokens(quotes) for quotes in ('"', "\"'", "\"'`")}
 
 
 def open_brackets(lines: Sequence[str], language_id: str, above: Sequence[str] = ()) -> list[tuple[str, int]]:
@@ -31,8 +44,8 @@ def open_brackets(lines: Sequence[str], language_id: str, above: Sequence[str] =
     each with the index (in `above` + `lines`) of the line that opened it, outermost first.
     Empty when the text ends inside a string or closes more than was open.
 
-    One walk over the lines' code (comments left out) joined by line ends, reading only
-    brackets, quotes and backslashes, as `brackets.scan` reads them line by line."""
+    One walk over the lines' code (comments left out) joined by line ends, reading brackets,
+    line ends and whole string literals, as `brackets.scan` reads them line by line."""
     quotes = quote_chars(language_id)
     codes = []
     for line in (*above, *lines):
@@ -45,37 +58,25 @@ def open_brackets(lines: Sequence[str], language_id: str, above: Sequence[str] =
     stack: list[str] = []
     owners: list[int] = []  # the line that opened each entry of `stack`
     index = 0
-    for token in _TOKENS.finditer("\n".join(codes)):
-        char = token.group()
-        top = stack[-1] if stack else ""
-        in_string = top in quotes and top != ""
+    code = "\n".join(codes)
+    for token in (_TOKENS.get(quotes) or _tokens(quotes)).finditer(code):
+        char = token.group()[0]
         if char == "\n":
-            if in_string and top != "`":
-                stack.pop()  # a one-line string left open at a line end is a stray quote
-                owners.pop()
             index += 1
-            continue
-        if char[0] == "\\":
-            if in_string:
-                continue  # an escape: the next character is content
-            char = char[1:]  # outside a string a backslash is nothing
-            if not char:
-                continue
-        if in_string:
-            if char == top:
-                stack.pop()
-                owners.pop()
-        elif char in quotes or char in BRACKET_PAIRS:
+        elif char in quotes:
+            # A string opens and closes nothing; one left open at a line end was a stray quote.
+            if token.lastindex is None and token.end() == len(code):
+                return []  # the text ends inside a string: leave it to the user
+            if char == "`":
+                index += token.group().count("\n")
+        elif char in BRACKET_PAIRS:
             stack.append(char)
             owners.append(index)
-        elif char in CLOSING_BRACKETS:
-            if top == CLOSING_BRACKETS[char]:
-                stack.pop()
-                owners.pop()
-            elif index >= len(above):
-                return []  # the suggestion closes more than was open
-    if any(c not in BRACKET_PAIRS for c in stack):
-        return []  # inside a string: leave it to the user
+        elif stack and stack[-1] == CLOSING_BRACKETS[char]:
+            stack.pop()
+            owners.pop()
+        elif index >= len(above):
+            return []  # the suggestion closes more than was open
     return list(zip(stack, owners, strict=True))
 
 

@@ -52,7 +52,11 @@ def _starts(text: str, tail: str) -> Iterator[int]:
     while start >= 0:
         yield start
         start = tail.find(probe, start + 1)
-    yield from range(max(earliest, len(tail) - len(probe) + 1), len(tail))
+    # The last starts, where less than the probe fits: those holding the text's first character.
+    start = tail.find(text[0], max(earliest, len(tail) - len(probe) + 1))
+    while start >= 0:
+        yield start
+        start = tail.find(text[0], start + 1)
 
 
 def _acceptable(overlap: str, tail: str, start: int) -> bool:
