@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,9 @@ def _run(args: argparse.Namespace) -> int:
         from .check import run_check
 
         settings, problems = settings_from_args(args)
+        # Its own output hides secrets; this covers a --log-level DEBUG log of the same run.
+        redactor.add_settings(settings)
+        redactor.add_environment(os.environ)
         return asyncio.run(run_check(settings, sys.stdout, settings_problems=problems))
     if args.command == "bench":
         from .bench import main as bench_main

@@ -24,17 +24,22 @@ from .backends.window import prompt_budget_warning, read_context_window
 from .config import FIELDS_BY_KEY, Settings, connection_problem
 from .errors import BackendError, SettingsError
 from .fixes import SETTING_FIXES
+from .log import SecretRedactor
 from .probes import PROBES, SIBLING_HOSTS, Skipped, StepFailed, tiny_completion
 
 
 @attrs.define
 class Report:
-    """Prints one line per step; remembers whether any failed. Never prints the `hidden` strings."""
+    """Prints one line per step; remembers whether any failed. Never prints a secret `hidden` knows."""
 
     out: TextIO
     failed: bool = False
     warned: bool = False
-    hidden: list[str] = attrs.Factory(list)
+    hidden: SecretRedactor = attrs.Factory(SecretRedactor)
+
+    def hide(self, secret: str) -> None:
+        """Never print `secret` (e.g. a key apiKeyCommand printed: it is in no setting)."""
+        self.hidden.add(secret)
 
     async def step(self, title: str, action: Callable[[], Awaitable[str]]) -> bool:
         started = time.perf_counter()
@@ -64,9 +69,7 @@ class Report:
             self.write(f"        fix: {fix}\n")
 
     def write(self, text: str) -> None:
-        for secret in self.hidden:
-            text = text.replace(secret, "***")
-        self.out.write(text)
+        self.out.write(self.hidden.redact_known(text))
         self.out.flush()
 
     def _fail(self, title: str, problem: str, fix: str, started: float | None) -> bool:
@@ -93,7 +96,9 @@ async def run_check(
 ) -> int:
     """Check `settings` step by step, printing to `out`; 0 when completions will work, else 1."""
     env = os.environ if env is None else env
-    report = Report(out, hidden=list(settings.secrets()))
+    report = Report(out)
+    report.hidden.add_settings(settings)  # the key, header values, URL passwords and tokens
+    report.hidden.add_environment(env)  # every backend's *_API_KEY, and other tokens
     report.write(
         f"codestral-ls check: backend {settings.backend}, model {settings.model}, "
         f"endpoint {display_endpoint(settings.endpoint) if settings.endpoint else 'default'}\n"
@@ -105,7 +110,7 @@ async def run_check(
             probe = PROBES[settings.backend]
             if await probe(settings, http, env, report, sibling_hosts):
                 await _warn_if_window_small(settings, http, env, report)
-                await report.step("one tiny completion", lambda: tiny_completion(settings, http, env))
+                await report.step("one tiny completion", lambda: tiny_completion(settings, http, env, report.hide))
             else:
                 report.write("  skip  one tiny completion (an earlier step failed)\n")
         finally:
@@ -133,7 +138,7 @@ async def _warn_if_window_small(
 ) -> None:
     """A warning when the prompt budget exceeds the server's context window (where it tells it)."""
     try:
-        window = await read_context_window(settings, client, env)
+        window = await read_context_window(settings, client, env, on_secret=report.hide)
     except BackendError:
         return  # the probe above has reported whether the server can be reached
     warning = prompt_budget_warning(settings, window)

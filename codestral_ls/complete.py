@@ -14,9 +14,12 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, TextIO
 
+import httpx
+
 from .backends.base import Backend, FimRequest
 from .config import Settings
 from .context import FimContext, extract
+from .core import CompletionQuery
 from .documents import Document, DocumentStore
 from .errors import BackendError, CommandLineError, RequestRejected, SettingsError
 from .log import SecretRedactor
@@ -94,10 +97,8 @@ async def run_complete(
 ) -> int:
     """Print one completion to `out` (exit 0), or why there is none to `err` (exit 1)."""
     from .backends.factory import make_backend
-    from .backends.http import make_http_client
-    from .pipeline import CompletionQuery, Pipeline
     from .privacy import refusal
-    from .status import StatusTracker
+    from .runtime import Runtime
 
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
@@ -106,15 +107,11 @@ async def run_complete(
     text = read_source(path)
     for problem in problems:
         err.write(f"warning: {problem}\n")
-    redactor.add(settings.api_key)
-    for name in ("CODESTRAL_API_KEY", "MISTRAL_API_KEY"):
-        redactor.add(env.get(name))
+    redactor.add_settings(settings)  # the key, header values, URL passwords, as the server does
+    redactor.add_environment(env)  # every backend's *_API_KEY, and other tokens
 
-    documents = DocumentStore()
-    uri = path.as_uri()
-    documents.open(uri, language_of(path), 1, text)
-    document = documents.get(uri)
-    assert document is not None
+    # Judged on a store that keeps every text: the editor's store drops refused ones.
+    document = DocumentStore().open(path.as_uri(), language_of(path), 1, text)
     why_refused = refusal(settings, document)
     if why_refused is not None:
         err.write(f"no completion (nothing was sent): {why_refused}\n")
@@ -127,24 +124,27 @@ async def run_complete(
         told.append(message)
         err.write(f"{severity}: {redactor.redact(message)}\n")
 
-    client = make_http_client(settings.timeout_ms)
-    backend = RecordingBackend(make_backend(settings, client, env))
-    pipeline = Pipeline(
-        documents,
-        settings,
-        backend,
-        status=StatusTracker(lambda status: None),
-        notify_user=tell,
-        encoding="utf-32",
+    recorded: list[RecordingBackend] = []
+
+    def recording_backend(settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str]) -> Backend:
+        recorded.append(RecordingBackend(make_backend(settings, client, env, on_secret=redactor.add)))
+        return recorded[-1]
+
+    # The server's composition root, with the settings this command parsed and no LSP around it.
+    runtime = Runtime(
+        notify_user=tell, publish_status=lambda status: None, env=env, redactor=redactor, make_backend=recording_backend
     )
+    runtime.settings = settings
+    runtime.set_encoding("utf-32")
+    runtime.did_open(document.uri, document.language_id, 1, text)
     try:
-        completion = await pipeline.complete(CompletionQuery(uri, line - 1, column - 1, automatic=False))
+        completion = await runtime.complete(CompletionQuery(document.uri, line - 1, column - 1, automatic=False))
     finally:
-        await pipeline.aclose()
-        await client.aclose()
+        await runtime.aclose()
     if completion is not None:
         out.write(completion.text + "\n")
         return 0
+    (backend,) = recorded
     reason = why_nothing(backend, ctx, settings)
     if backend.error is not None and str(backend.error) in told:
         reason = "the request failed (above)"

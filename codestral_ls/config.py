@@ -274,10 +274,11 @@ _SECRET_QUERY_NAME = re.compile(r"key|token|secret|passw|sig|auth|credential", r
 
 
 def _url_secrets(url: str) -> list[str]:
-    """A URL's password and secret-looking query values, as written and percent-decoded."""
+    """A URL's password (or bare token: `https://TOKEN@host`) and secret-looking query values, as
+    written and percent-decoded."""
     parts = urlsplit(url)
-    userinfo = parts.netloc.rpartition("@")[0]
-    found = [userinfo.partition(":")[2]] if ":" in userinfo else []
+    username, _, password = parts.netloc.rpartition("@")[0].partition(":")
+    found = [password or username]
     for pair in parts.query.split("&"):
         name, _, value = pair.partition("=")
         if _SECRET_QUERY_NAME.search(unquote(name)):

@@ -31,6 +31,8 @@ _SECRET_SHAPES = (
     re.compile(r"(?i)([?&](?=[\w.-]{0,64}(?:key|token|secret|sig|auth|passw|credential))[\w.-]{1,80}=)[^&\s'\"#]+"),
     # A password in a URL: scheme://user:password@host.
     re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://[^\s/:@'\"]{0,256}:)[^\s/@'\"]{1,256}(?=@)"),
+    # A bare token as a URL's userinfo: scheme://TOKEN@host (or TOKEN:@host, an empty password).
+    re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://)[^\s/:@'\"]{1,256}:?(?=@)"),
 )
 # Environment variables that hold credentials: the keys each backend reads (CODESTRAL_API_KEY,
 # MISTRAL_API_KEY, OLLAMA_API_KEY, LLAMA_API_KEY, ...) and the tokens other tools leave there.
@@ -65,11 +67,16 @@ class SecretRedactor(logging.Filter):
             if _SECRET_ENV_NAME.search(name) and len(value) >= _MIN_ENV_SECRET_CHARS:
                 self.add(value)
 
-    def redact(self, text: str) -> str:
+    def redact_known(self, text: str) -> str:
+        """Only the registered secrets masked: for text we wrote ourselves (e.g. `check` output)."""
         # Longest first: a secret that contains another must go whole.
         for secret in sorted(self._secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, "***")
+        return text
+
+    def redact(self, text: str) -> str:
+        text = self.redact_known(text)
         if "eaders" in text or "EADERS" in text:
             text = _HEADERS_BLOCK.sub(lambda match: match[1] + _HEADER_VALUE.sub(r"\1\2***\2", match[2]), text)
         for shape in _SECRET_SHAPES:

@@ -41,12 +41,6 @@ HttpFactory = Callable[[int], httpx.AsyncClient]
 BackendFactory = Callable[[Settings, httpx.AsyncClient, Mapping[str, str]], Backend]
 
 
-def _default_backend(settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str]) -> Backend:
-    from .backends.factory import make_backend
-
-    return make_backend(settings, client, env)
-
-
 def _default_http(timeout_ms: int) -> httpx.AsyncClient:
     from .backends.http import make_http_client
 
@@ -62,7 +56,7 @@ class Runtime:
         env: Mapping[str, str] | None = None,
         redactor: SecretRedactor | None = None,
         make_http: HttpFactory = _default_http,
-        make_backend: BackendFactory = _default_backend,
+        make_backend: BackendFactory | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.env: dict[str, str] = dict(env or {})
@@ -70,7 +64,7 @@ class Runtime:
         self.redactor.add_environment(self.env)  # every backend's *_API_KEY, and other tokens
         self._notify_sink = notify_user
         self._make_http = make_http
-        self._make_backend = make_backend
+        self._make_backend = make_backend or self._real_backend
         self._clock = clock
         self.settings = Settings()
         # Documents these settings refuse (excluded, too large, binary) keep no text: their
@@ -112,6 +106,12 @@ class Runtime:
                 self._retired_clients.append(self._http)
             self._http, self._http_timeout_ms = self._make_http(settings.timeout_ms), settings.timeout_ms
         return self._make_backend(settings, self._http, self.env)
+
+    def _real_backend(self, settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str]) -> Backend:
+        from .backends.factory import make_backend
+
+        # A key that apiKeyCommand prints is in no setting: the redactor learns it when it is fetched.
+        return make_backend(settings, client, env, on_secret=self.redactor.add)
 
     def settings_ticket(self) -> int:
         """Take a place in the order settings were asked for; pass it to `apply_settings`."""

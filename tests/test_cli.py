@@ -15,6 +15,8 @@ import pytest
 
 from codestral_ls import __version__
 from codestral_ls.simulator.mistral import ErrorReply, FakeMistral, LatencyProfile, Reply
+from codestral_ls.simulator.ollama import FakeOllama
+from codestral_ls.simulator.selfhosted import MidStreamError
 from support.lsp_session import SERVER_ENV
 
 KEY = "cli-test-key-9f8e7d6c5b4a"
@@ -335,6 +337,39 @@ async def _complete_gives_nothing(tmp_path: Path, answer: Reply, why: str) -> No
     assert why in err, err
     assert " WARNING " not in err  # the explanation, not log lines repeating it
     assert len(fake.requests) == 1
+
+
+HEADER_TOKEN = "cli-gateway-token-A1B2C3"
+COMMAND_KEY = "cli-command-key-D4E5F6"
+
+
+@pytest.mark.parametrize("secret", ["header", "command-key"])
+async def test_complete_never_prints_a_configured_secret_an_error_echoes(tmp_path: Path, secret: str) -> None:
+    """Every secret the settings hold (and the key apiKeyCommand prints) is masked in what
+    `complete` says, even when the server's error quotes it back."""
+    source = tmp_path / "totals.py"
+    source.write_text(FUNCTION, encoding="utf-8")
+    settings_file = tmp_path / "settings.json"
+    fake: FakeMistral | FakeOllama
+    settings: dict[str, Any]
+    if secret == "header":
+        echo = ErrorReply(400, {"message": f"unknown gateway token {HEADER_TOKEN}"})
+        fake = FakeMistral(lambda body: echo, latency=LatencyProfile.instant(), api_key=KEY)
+        settings = {"headers": {"X-Gateway-Token": HEADER_TOKEN}}
+        env, leaked = {"CODESTRAL_API_KEY": KEY}, HEADER_TOKEN
+    else:
+        print_key = tmp_path / "print-key.sh"
+        print_key.write_text(f"echo {COMMAND_KEY}\n", encoding="utf-8")
+        gone = MidStreamError("", f"key {COMMAND_KEY} has run out of credit")
+        fake = FakeOllama(lambda body: gone, latency=LatencyProfile.instant(), api_key=COMMAND_KEY)
+        settings = {"backend": "ollama", "apiKeyCommand": f"sh {print_key}"}
+        env, leaked = {}, COMMAND_KEY
+    async with fake:
+        settings_file.write_text(json.dumps({"endpoint": fake.base_url, **settings}), encoding="utf-8")
+        code, out, err = await run("complete", f"{source}:2:5", "--settings", str(settings_file), env=env)
+    assert code == 1 and len(fake.requests) == 1
+    assert "the request failed" in err and "***" in err, err
+    assert leaked not in out + err
 
 
 @pytest.mark.parametrize(

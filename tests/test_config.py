@@ -321,7 +321,8 @@ def test_settings_dumps_show_no_secret_but_keep_the_rest() -> None:
             ("p%40ss", "k-123", "p@ss"),
             id="url-password-and-query-key",
         ),
-        pytest.param(Settings(endpoint="http://user-only@h/v1"), (), id="url-user-only"),
+        pytest.param(Settings(endpoint="http://tok%2F123@h/v1"), ("tok%2F123", "tok/123"), id="url-bare-token"),
+        pytest.param(Settings(endpoint="http://sk_live_9:@h/v1"), ("sk_live_9",), id="url-token-empty-password"),
         pytest.param(Settings(url_template="{endpoint}/x?sig=s1g-9"), ("s1g-9",), id="template-query"),
     ],
 )

@@ -73,7 +73,9 @@ def redactor() -> SecretRedactor:
         pytest.param("work_done_token=None, 'secret': null", "work_done_token=None, 'secret': null", id="no-value"),
         # URLs: a password in the userinfo, secret-looking query values.
         pytest.param("GET http://me:pa55w0rd@gw:8080/v1", "GET http://me:***@gw:8080/v1", id="url-password"),
-        pytest.param("http://me@gw/v1", "http://me@gw/v1", id="url-user-only"),
+        pytest.param("http://tok-123@gw/v1", "http://***@gw/v1", id="url-bare-token"),
+        pytest.param("see https://sk_live_9:@gw/v1", "see https://***@gw/v1", id="url-token-empty-password"),
+        pytest.param("mail me@gw.example", "mail me@gw.example", id="an-address-is-not-a-url"),
         pytest.param("https://gw/x?tenant=a&key=AIza-1", "https://gw/x?tenant=a&key=***", id="query-key"),
         pytest.param("https://gw/x?api-key=z&sig=abc#f", "https://gw/x?api-key=***&sig=***#f", id="query-api-key-sig"),
         pytest.param("https://gw/x?tenant=acme", "https://gw/x?tenant=acme", id="query-plain"),
@@ -106,6 +108,7 @@ def test_add(secret: str | None, registered: bool) -> None:
         pytest.param("?" + "key" * 70_000, id="query-name-run"),
         pytest.param("token" * 40_000, id="token-run"),
         pytest.param("http://" + "a:" * 100_000, id="userinfo-run"),
+        pytest.param("h://" + "a" * 200_000 + "h://" * 50_000, id="scheme-and-token-runs"),
         pytest.param('"headers": {' + '"a": "' * 30_000 + "}", id="unclosed-header-values"),
     ],
 )
@@ -134,13 +137,13 @@ def test_add_settings_registers_every_configured_secret() -> None:
         api_key="sk-settings-key",
         headers={"Authorization": "Bearer gw-bearer-1", "X-Tenant": "tenant-2"},
         endpoint="https://deploy:p%40ss-3@gw.example/v1?key=query-4",
-        url_template="{endpoint}/m/{model}?api-key=tmpl-5",
+        url_template="https://ghp-token-6@gw.example/m/{model}?api-key=tmpl-5",
     )
     redactor = SecretRedactor()
     redactor.add_settings(settings)
     # Each secret alone, where no shape gives it away.
-    text = "sk-settings-key gw-bearer-1 tenant-2 p%40ss-3 p@ss-3 query-4 tmpl-5"
-    assert redactor.redact(text) == " ".join(["***"] * 7)
+    text = "sk-settings-key gw-bearer-1 tenant-2 p%40ss-3 p@ss-3 query-4 tmpl-5 ghp-token-6"
+    assert redactor.redact(text) == " ".join(["***"] * 8)
 
 
 @pytest.mark.parametrize(

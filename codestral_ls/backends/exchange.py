@@ -184,7 +184,7 @@ class Route:
     def secrets(self, key: str | None) -> tuple[str | None, ...]:
         """Everything to scrub from quoted error text."""
         userinfo = self.userinfo
-        return (key, userinfo.password if userinfo else None)
+        return (key, userinfo.secret if userinfo else None)
 
 
 async def stream_call(client: httpx.AsyncClient, route: Route, call: Call, outcome: Outcome) -> AsyncIterator[str]:

@@ -8,7 +8,7 @@ reports the setting error on use, once, like any other backend error.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 
 import httpx
 
@@ -29,15 +29,28 @@ ENV_KEYS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def make_backend(settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str] | None = None) -> Backend:
-    """The backend for `settings.backend`, sharing `client` (which the caller closes)."""
+def make_backend(
+    settings: Settings,
+    client: httpx.AsyncClient,
+    env: Mapping[str, str] | None = None,
+    *,
+    on_secret: Callable[[str], None] | None = None,
+) -> Backend:
+    """The backend for `settings.backend`, sharing `client` (which the caller closes).
+
+    `on_secret` hears each key `apiKeyCommand` prints (e.g. `SecretRedactor.add`)."""
     try:
-        return _make(settings, client, env)
+        return _make(settings, client, env, on_secret)
     except SettingsError as exc:
         return SettingsProblem(settings.backend, exc)
 
 
-def _make(settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str] | None) -> Backend:
+def _make(
+    settings: Settings,
+    client: httpx.AsyncClient,
+    env: Mapping[str, str] | None,
+    on_secret: Callable[[str], None] | None,
+) -> Backend:
     unusable = connection_problem(settings)
     if unusable is not None:
         # A default backend or host instead would send the code where the user did not choose.
@@ -46,9 +59,9 @@ def _make(settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str] 
         credentials = resolve_mistral_credentials(settings, env)
         key_source = None
         if settings.api_key_command and not settings.api_key:
-            key_source = KeyProvider.from_settings(settings, env)
+            key_source = KeyProvider.from_settings(settings, env, on_key=on_secret)
         return MistralBackend(settings, credentials, client, key_source=key_source)
-    keys = KeyProvider.from_settings(settings, env, ENV_KEYS.get(settings.backend, ()))
+    keys = KeyProvider.from_settings(settings, env, ENV_KEYS.get(settings.backend, ()), on_key=on_secret)
     headers = dict(settings.headers)
     if settings.backend == "ollama":
         return ollama.OllamaBackend(

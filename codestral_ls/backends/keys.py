@@ -4,7 +4,8 @@ A key is a static string (the `apiKey` setting or an environment variable) or th
 `apiKeyCommand` (e.g. `gcloud auth print-access-token`), run without a shell window, cached for
 `apiKeyTtlS` and run again after `invalidate()` (the server refused it with 401/403). The key
 lives only in memory: it is never logged, written to disk or put in an error message; `source`
-is the printable description.
+is the printable description. A command's key is in no setting, so `on_key` hears each one it
+prints (the server registers it with the log redactor, which then masks it wherever it shows).
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ class KeyProvider:
         source: str = "no key",
         clock: Callable[[], float] = time.monotonic,
         command_timeout_s: float = COMMAND_TIMEOUT_S,
+        on_key: Callable[[str], None] | None = None,
     ) -> None:
         self._static = static
+        self._on_key = on_key
         self._command = command
         self._ttl_s = ttl_s
         self._clock = clock
@@ -62,8 +65,12 @@ class KeyProvider:
         env: Mapping[str, str] | None = None,
         env_vars: Sequence[str] = (),
         clock: Callable[[], float] = time.monotonic,
+        on_key: Callable[[str], None] | None = None,
     ) -> KeyProvider:
-        """apiKey, else apiKeyCommand, else the first of `env_vars` that is set, else no key."""
+        """apiKey, else apiKeyCommand, else the first of `env_vars` that is set, else no key.
+
+        `on_key` is called with each key the command prints (static keys are settings or
+        environment variables, which the redactor knows already)."""
         env = os.environ if env is None else env
         if settings.api_key:
             return cls(static=settings.api_key, source="the apiKey setting")
@@ -73,6 +80,7 @@ class KeyProvider:
                 ttl_s=settings.api_key_ttl_s,
                 source="the apiKeyCommand setting",
                 clock=clock,
+                on_key=on_key,
             )
         for name in env_vars:
             if env.get(name):
@@ -86,9 +94,11 @@ class KeyProvider:
         async with self._lock:
             if self._cached is not None and self._clock() - self._fetched_at < self._ttl_s:
                 return self._cached
-            self._cached = await self._run_command(self._command)
-            self._fetched_at = self._clock()
-            return self._cached
+            key = await self._run_command(self._command)
+            if self._on_key is not None:
+                self._on_key(key)  # before anything can echo it: an error reply, a log line
+            self._cached, self._fetched_at = key, self._clock()
+            return key
 
     def invalidate(self) -> None:
         """Forget a refused key, so the next `get()` runs the command again.

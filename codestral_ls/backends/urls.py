@@ -7,7 +7,8 @@
 - `split_userinfo()` takes `user:password@` out of an endpoint, so it never reaches the wire
   by accident (httpx would turn it into a Basic Authorization header that replaces our Bearer).
 - `display_endpoint()` renders an endpoint for people: password and secret-looking query values
-  are masked, so an endpoint can be printed in errors, logs and `check` output.
+  are masked, so an endpoint can be printed in errors, logs and `check` output. Userinfo with no
+  password (`https://TOKEN@host`, `https://TOKEN:@host`) is a bare token: masked whole.
 """
 
 from __future__ import annotations
@@ -33,8 +34,14 @@ class UserInfo:
     username: str
     password: str
 
-    def __repr__(self) -> str:  # never print the password, even in a debugger or a log of a repr
-        return f"UserInfo(username={self.username!r}, password={MASK!r})"
+    @property
+    def secret(self) -> str:
+        """The credential in it: the password, or the user name when there is none (a bare token)."""
+        return self.password or self.username
+
+    def __repr__(self) -> str:  # never print the secret, even in a debugger or a log of a repr
+        username = self.username if self.password else MASK
+        return f"UserInfo(username={username!r}, password={MASK!r})"
 
 
 def split_userinfo(endpoint: str) -> tuple[str, UserInfo | None]:
@@ -89,13 +96,14 @@ def add_query(url: str, query: str) -> str:
 
 
 def display_endpoint(endpoint: str) -> str:
-    """The endpoint as people may see it: `https://user:***@host/x?tenant=a&key=***`."""
+    """The endpoint as people may see it: `https://user:***@host/x?tenant=a&key=***`, and
+    `https://***@host` for a bare token (`https://TOKEN@host`)."""
     parts = urlsplit(endpoint)
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, _, hostport = netloc.rpartition("@")
-        username, colon, _password = userinfo.partition(":")
-        netloc = f"{username}:{MASK}@{hostport}" if colon else f"{username}@{hostport}"
+        username, _, password = userinfo.partition(":")
+        netloc = f"{username}:{MASK}@{hostport}" if password else f"{MASK}@{hostport}"
     query = _masked_query(parts.query) if parts.query else ""
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -45,14 +45,18 @@ class ContextWindow:
 
 
 async def read_context_window(
-    settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str] | None = None
+    settings: Settings,
+    client: httpx.AsyncClient,
+    env: Mapping[str, str] | None = None,
+    *,
+    on_secret: Callable[[str], None] | None = None,
 ) -> ContextWindow | None:
     """The context window of the server `settings` point at; None when it has no way to say.
 
     Raises `BackendError` when the server cannot be asked (unreachable, refused key): the caller
-    reports reachability anyway.
+    reports reachability anyway. `on_secret` hears each key `apiKeyCommand` prints.
     """
-    route = _route(settings, env)
+    route = _route(settings, env, on_secret)
     try:
         if settings.backend == "llamacpp":
             return _llamacpp(await get_json(client, route, "/props"))
@@ -95,17 +99,17 @@ def prompt_budget_warning(settings: Settings, window: ContextWindow | None) -> s
     )
 
 
-def _route(settings: Settings, env: Mapping[str, str] | None) -> Route:
+def _route(settings: Settings, env: Mapping[str, str] | None, on_secret: Callable[[str], None] | None) -> Route:
     if settings.backend == "mistral":
         credentials = resolve_mistral_credentials(settings, env)
         keys = KeyProvider(static=credentials.key, source=credentials.source)
         if settings.api_key_command and not settings.api_key:
-            keys = KeyProvider.from_settings(settings, env)
+            keys = KeyProvider.from_settings(settings, env, on_key=on_secret)
         return Route("Mistral", credentials.endpoint, keys, dict(settings.headers))
     defaults = {"ollama": ollama.DEFAULT_ENDPOINT, "llamacpp": llamacpp.DEFAULT_ENDPOINT}
     names = {"ollama": "Ollama", "llamacpp": "llama.cpp"}
     endpoint = settings.endpoint or defaults.get(settings.backend, openai.DEFAULT_ENDPOINT)
-    keys = KeyProvider.from_settings(settings, env, ENV_KEYS.get(settings.backend, ()))
+    keys = KeyProvider.from_settings(settings, env, ENV_KEYS.get(settings.backend, ()), on_key=on_secret)
     return Route(names.get(settings.backend, "OpenAI-compatible server"), endpoint, keys, dict(settings.headers))
 
 

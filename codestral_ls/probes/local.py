@@ -9,13 +9,14 @@ from typing import Any
 import httpx
 
 from ..backends import llamacpp, ollama
+from ..backends.exchange import post_json
 from ..backends.factory import ENV_KEYS
 from ..backends.http import display_host
 from ..backends.keys import KeyProvider
 from ..backends.templates import CODESTRAL, template_for_model
 from ..backends.urls import display_endpoint
 from ..config import Settings
-from ..errors import BackendError
+from ..errors import BackendError, ModelUnavailable
 from .steps import Skipped, StepFailed, Steps, fetch_json, key_fix, route_for
 
 
@@ -23,7 +24,7 @@ async def ollama_probe(
     settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str], report: Steps, _: Any
 ) -> bool:
     endpoint = settings.endpoint or ollama.DEFAULT_ENDPOINT
-    keys = KeyProvider.from_settings(settings, env, ENV_KEYS["ollama"])
+    keys = KeyProvider.from_settings(settings, env, ENV_KEYS["ollama"], on_key=report.hide)
     hint = f"Ollama is not running at {display_endpoint(endpoint)}: start it with `ollama serve` (or fix `endpoint`)"
     route = route_for(settings, "Ollama", endpoint, keys)
     model = ollama.ollama_model(settings.model)
@@ -34,19 +35,13 @@ async def ollama_probe(
 
     async def show() -> str:
         try:
-            with_headers = {"Authorization": f"Bearer {k}"} if (k := await keys.get()) else {}
-            response = await client.post(
-                endpoint.rstrip("/") + "/api/show",
-                json={"model": model},
-                headers={**with_headers, **settings.headers},
-            )
-        except httpx.HTTPError as exc:
-            raise StepFailed(f"could not ask Ollama about the model ({type(exc).__name__})") from None
-        if response.status_code == 404:
-            raise StepFailed(f"model not found: {model}", f"run `ollama pull {model}`")
-        if response.status_code != 200:
-            raise StepFailed(f"Ollama answered {response.status_code}: {response.text[:200]}")
-        shown = response.json()
+            shown = await post_json(client, route, "/api/show", {"model": model})
+        except ModelUnavailable:
+            raise StepFailed(f"model not found: {model}", f"run `ollama pull {model}`") from None
+        except BackendError as exc:
+            raise StepFailed(str(exc)) from None
+        if not isinstance(shown, dict):
+            raise StepFailed("Ollama answered /api/show with an unknown shape")
         capabilities = shown.get("capabilities") or []
         info = shown.get("model_info") or {}
         context = next((v for k, v in info.items() if k.endswith(".context_length")), None)
@@ -67,7 +62,7 @@ async def llamacpp_probe(
     settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str], report: Steps, _: Any
 ) -> bool:
     endpoint = settings.endpoint or llamacpp.DEFAULT_ENDPOINT
-    keys = KeyProvider.from_settings(settings, env, ENV_KEYS["llamacpp"])
+    keys = KeyProvider.from_settings(settings, env, ENV_KEYS["llamacpp"], on_key=report.hide)
     hint = (
         f"llama-server is not running at {display_endpoint(endpoint)}: "
         "start it (`llama-server -m model.gguf --port 8080`)"

@@ -34,7 +34,7 @@ async def mistral_probe(
     credentials = resolve_mistral_credentials(settings, env)
     endpoint = credentials.endpoint.rstrip("/")
     if settings.api_key_command and not settings.api_key:
-        keys = KeyProvider.from_settings(settings, env)
+        keys = KeyProvider.from_settings(settings, env, on_key=report.hide)
     else:
         keys = KeyProvider(static=credentials.key, source=credentials.source)
 

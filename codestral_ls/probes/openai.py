@@ -20,7 +20,7 @@ async def openai_probe(
     settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str], report: Steps, _: Any
 ) -> bool:
     endpoint = settings.endpoint or openai.DEFAULT_ENDPOINT
-    keys = KeyProvider.from_settings(settings, env, ENV_KEYS["openai"])
+    keys = KeyProvider.from_settings(settings, env, ENV_KEYS["openai"], on_key=report.hide)
     hint = f"nothing answers at {display_endpoint(endpoint)}: start the server (vLLM, LM Studio) or fix `endpoint`"
     route = route_for(settings, "OpenAI-compatible server", endpoint, keys)
     path = openai.completions_path(endpoint).replace("completions", "models")
@@ -34,7 +34,7 @@ async def openai_probe(
             # Proxies and LM Studio serve aliases they do not list: only a refused completion says
             # the name is wrong.
             try:
-                await tiny_completion(settings, client, env)
+                await tiny_completion(settings, client, env, report.hide)
             except StepFailed as failure:
                 raise StepFailed(
                     f"model not found: {settings.model} (not in the server's list, and {failure.problem})",

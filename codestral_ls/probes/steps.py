@@ -36,13 +36,23 @@ class Steps(Protocol):
 
     async def step(self, title: str, action: Callable[[], Awaitable[str]]) -> bool: ...
 
+    def hide(self, secret: str) -> None:
+        """Never print `secret` (a key apiKeyCommand printed)."""
+
 
 TINY = FimRequest("def add(a, b):\n    return ", "\n\nprint(add(1, 2))\n", "", 16, 0.0, ("\n\n",))
 
 
-async def tiny_completion(settings: Settings, client: httpx.AsyncClient, env: Mapping[str, str]) -> str:
-    """One tiny completion through the real backend: the note to print, or StepFailed with a fix."""
-    backend = make_backend(settings, client, env)
+async def tiny_completion(
+    settings: Settings,
+    client: httpx.AsyncClient,
+    env: Mapping[str, str],
+    on_secret: Callable[[str], None] | None = None,
+) -> str:
+    """One tiny completion through the real backend: the note to print, or StepFailed with a fix.
+
+    `on_secret` hears each key `apiKeyCommand` prints (`Steps.hide`)."""
+    backend = make_backend(settings, client, env, on_secret=on_secret)
     request = attrs.evolve(TINY, model=settings.model)
     started = time.perf_counter()
     first_ms: float | None = None

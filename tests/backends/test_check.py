@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import attrs
 import httpx
@@ -16,6 +17,7 @@ from codestral_ls.simulator.llamacpp import FakeLlamaCpp
 from codestral_ls.simulator.mistral import ErrorReply, FakeMistral, LatencyProfile
 from codestral_ls.simulator.ollama import FakeOllama
 from codestral_ls.simulator.openai import FakeOpenAI
+from codestral_ls.simulator.selfhosted import MidStreamError
 
 KEY = "sk-test-9f8e7d6c"
 FAST = LatencyProfile.instant()
@@ -449,3 +451,34 @@ async def test_a_secret_query_value_in_the_endpoint_is_never_printed(client: htt
     code, text = await check(Settings(backend="openai", endpoint=endpoint), client)
     assert code == 1
     assert "qs-s3cret-7788" not in text and "tenant=acme" in text
+
+
+async def test_every_ollama_probe_keeps_the_endpoint_query(client: httpx.AsyncClient) -> None:
+    """A gateway routes by `?tenant=`: each request of the check carries it, /api/show included."""
+    async with FakeOllama(latency=FAST) as fake:
+        code, text = await check(Settings(backend="ollama", endpoint=f"{fake.base_url}/?tenant=a"), client)
+    assert code == 0, text
+    asked = {record.path.split("?")[0]: record.path for record in fake.requests}
+    assert {"/api/version", "/api/show", "/api/generate"} <= asked.keys()
+    assert all(path.endswith("?tenant=a") for path in asked.values()), asked
+
+
+@pytest.mark.parametrize("source", ["command", "environment"])
+async def test_a_key_from_a_command_or_the_environment_is_never_printed(
+    client: httpx.AsyncClient, tmp_path: Path, source: str
+) -> None:
+    """Neither is a setting, yet an error may quote it (Ollama's mid-stream errors do)."""
+    key = f"{source}-key-0a1b2c3d"
+    settings = Settings(backend="ollama")
+    env: dict[str, str] = {}
+    if source == "command":
+        print_key = tmp_path / "print-key.sh"
+        print_key.write_text(f"echo {key}\n", encoding="utf-8")
+        settings = attrs.evolve(settings, api_key_command=f"sh {print_key}")
+    else:
+        env = {"OLLAMA_API_KEY": key}
+    gone = MidStreamError("", f"key {key} has run out of credit")
+    async with FakeOllama(lambda body: gone, latency=FAST, api_key=key) as fake:
+        code, text = await check(attrs.evolve(settings, endpoint=fake.base_url), client, env)
+    assert code == 1 and "FAIL  one tiny completion" in text, text
+    assert "key *** has run out of credit" in text and key not in text

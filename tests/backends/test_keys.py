@@ -77,6 +77,20 @@ async def test_invalidate_runs_the_command_again(tmp_path: Path) -> None:
     assert await keys.get() == "token-2"
 
 
+async def test_each_key_the_command_prints_is_announced_once(tmp_path: Path) -> None:
+    """The server registers them with its log redactor: on the first fetch, on expiry, on refresh."""
+    heard: list[str] = []
+    clock = Clock()
+    settings = Settings(api_key_command=counting_command(tmp_path), api_key_ttl_s=60)
+    keys = KeyProvider.from_settings(settings, {}, clock=clock, on_key=heard.append)
+    assert [await keys.get(), await keys.get()] == ["token-1", "token-1"]
+    clock.now += 61
+    assert await keys.get() == "token-2"
+    keys.invalidate()
+    assert await keys.get() == "token-3"
+    assert heard == ["token-1", "token-2", "token-3"]
+
+
 async def test_concurrent_gets_run_the_command_once(tmp_path: Path) -> None:
     import asyncio
 

@@ -69,7 +69,11 @@ def test_split_userinfo(endpoint: str, bare: str, userinfo: UserInfo | None) -> 
     [
         ("https://gw/x?tenant=a", "https://gw/x?tenant=a"),
         ("https://alice:hunter2@gw/x", "https://alice:***@gw/x"),
-        ("https://alice@gw/x", "https://alice@gw/x"),
+        # Userinfo without a password is a bare token (`https://ghp_x@host`, `https://sk_x:@host`):
+        # it cannot be told from a user name, so it is masked whole.
+        ("https://alice@gw/x", "https://***@gw/x"),
+        ("https://ghp_0123456789@gw/x?tenant=a", "https://***@gw/x?tenant=a"),
+        ("https://sk_live_42:@gw:8443/x", "https://***@gw:8443/x"),
         ("https://gw/x?key=AIza123&tenant=a", "https://gw/x?key=***&tenant=a"),
         ("https://gw/x?api-key=abc&sig=zz&access_token=t", "https://gw/x?api-key=***&sig=***&access_token=***"),
     ],
@@ -80,3 +84,12 @@ def test_display_endpoint_masks_passwords_and_secret_query_values(endpoint: str,
 
 def test_userinfo_repr_hides_the_password() -> None:
     assert "hunter2" not in repr(UserInfo("alice", "hunter2"))
+    assert "ghp_0123" not in repr(UserInfo("ghp_0123", ""))  # a bare token is the secret
+
+
+@pytest.mark.parametrize(
+    ("userinfo", "secret"),
+    [(UserInfo("alice", "hunter2"), "hunter2"), (UserInfo("ghp_0123", ""), "ghp_0123"), (UserInfo("", ""), "")],
+)
+def test_userinfo_secret_is_the_password_or_a_bare_token(userinfo: UserInfo, secret: str) -> None:
+    assert userinfo.secret == secret
