@@ -229,11 +229,15 @@ def may_loop(line: str) -> bool:
     unit length at every position (~0.1 ms on a 100-character line). A unit of L >= 4 characters
     eight times in a row (after the indentation: the unit starts with a non-space) is periodic
     over 8L characters, so every 4 characters in it occur at least 7 times in the line, and a
-    stretch of 8L - 3 >= 29 positions holds a multiple of LOOP_SAMPLE_STRIDE."""
+    stretch of 8L - 3 >= 29 positions holds a multiple of LOOP_SAMPLE_STRIDE. Those 7 copies lie
+    within 8L - 4 <= 236 characters of the sampled ones, so only that window is counted (a long
+    line costs O(length), not O(length squared))."""
     body = line.lstrip(" \t")
     if len(body) < 32:
         return False
-    return any(body.count(body[p : p + 4]) >= 7 for p in range(0, len(body) - 3, LOOP_SAMPLE_STRIDE))
+    return any(
+        body.count(body[p : p + 4], max(0, p - 240), p + 244) >= 7 for p in range(0, len(body) - 3, LOOP_SAMPLE_STRIDE)
+    )
 
 
 def echoed_block(

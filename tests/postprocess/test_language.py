@@ -291,3 +291,23 @@ def test_triple_quote_delimiters_read_line_by_line_as_one_regex_pass() -> None:
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
         assert lang._delimiters(text) == len(lang._TRIPLE_DELIMITER.findall(text)), text
+
+
+def test_open_quote_reads_only_the_end_of_a_huge_line() -> None:
+    """Lines up to OPEN_QUOTE_SCAN_CHARS are read whole (the answer is the reference's, see
+    above); a longer one only from its last OPEN_QUOTE_SCAN_CHARS characters, as if they began
+    outside a string."""
+    size = lang.OPEN_QUOTE_SCAN_CHARS
+    code = 'x = "it\'s" + \'say "hi"\' + `t`; '
+    body = code * (size // len(code) + 1)
+    at_the_bound = ("y = 'a" + body)[-size:]
+    assert lang.open_quote(at_the_bound) == _reference_open_quote(at_the_bound)
+    for line in (body * 3 + "y = 'abc", body * 3 + 'y = "a\\"b', "'" + body * 3, body * 3):
+        assert len(line) > size
+        assert lang.open_quote(line) == _reference_open_quote(line[-size:])
+    # A quote the tail does not reach is not read: a string opened far back is not seen.
+    assert lang.open_quote("'" + "x" * size) == ""
+    assert lang.open_quote("'" + "x" * (size - 1)) == "'"
+    unit = "s = 'naïve 中文 😀'; "  # benchmarks/positions.py's line, 1,000,000 characters
+    line = (unit * (1_000_000 // len(unit) + 1))[:1_000_000]
+    assert lang.open_quote(line) == _reference_open_quote(line[-size:])
