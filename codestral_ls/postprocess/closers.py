@@ -37,6 +37,9 @@ def _tokens(quotes: str) -> re.Pattern[str]:
 
 
 _TOKENS = {quotes: _tokens(quotes) for quotes in ('"', "\"'", "\"'`")}
+# A bracket pair with nothing in it that the walk reads (no bracket, quote, backslash or line
+# end), not after a backslash: it opens and closes nothing, whether in a string or not.
+_INNER_PAIR = re.compile(r"(?<!\\)(?:\([^()\[\]{}\"'`\\\n]*\)|\[[^()\[\]{}\"'`\\\n]*\]|\{[^()\[\]{}\"'`\\\n]*\})")
 
 
 def open_brackets(lines: Sequence[str], language_id: str, above: Sequence[str] = ()) -> list[tuple[str, int]]:
@@ -59,6 +62,11 @@ def open_brackets(lines: Sequence[str], language_id: str, above: Sequence[str] =
     owners: list[int] = []  # the line that opened each entry of `stack`
     index = 0
     code = "\n".join(codes)
+    while True:  # innermost pairs on one line, no quote or backslash in or before them: no effect
+        reduced = _INNER_PAIR.sub("", code)
+        if reduced == code:
+            break
+        code = reduced
     for token in (_TOKENS.get(quotes) or _tokens(quotes)).finditer(code):
         char = token.group()[0]
         if char == "\n":

@@ -41,6 +41,7 @@ _AFTER_EXIT = re.compile(r"^\s*([)\]}]|;;|#|//|/\*|\*|--|case\b|default\b|[A-Za-
 _TOKEN = re.compile(r"\w+|\S")
 _COUNTER = re.compile(r"_?\d+")
 _SUFFIX_COUNTER = re.compile(r"_\d+")
+_COUNTED = re.compile(r"_\d")
 _STRING_LINE = re.compile(r"\"[^\"]*\"|'[^']*'")
 # Stylesheets cascade: `width: 100px;` then `width: 100vw;` is a fallback, not a slip.
 _CASCADING_LANGUAGES = frozenset({"css", "scss", "less", "sass"})
@@ -68,10 +69,13 @@ def _bare(line: str) -> str:
 def repeated_group(lines: Sequence[str], index: int) -> int | None:
     """A group of 2..4 lines repeated three times ending at `index`: keep the first group.
     Lines are compared without a trailing separator, as the last copy often lacks it."""
+    newest = _bare(lines[index])
     for size in range(2, MAX_GROUP_LINES + 1):
         first = index + 1 - 3 * size
         if first < 0:
             break
+        if newest != _bare(lines[index - size]) or newest != _bare(lines[index - 2 * size]):
+            continue  # the groups' last lines differ (checked first: it is cheaper)
         group = [_bare(line) for line in lines[first : first + size]]
         if not any(group) or len(set(group)) == 1:
             continue
@@ -133,6 +137,8 @@ def _counter_copy(line: str, previous: str) -> bool:
     """The line above with one name given a counter it did not have (`statuses` ->
     `statuses_2`, `method` -> `method_2`): how a looping model numbers its copies; a table's
     rows differ in names or numbers they all have (`x1`, `x2`)."""
+    if _COUNTED.search(line) is None:
+        return False  # no name with a counter at all
     mine, theirs = _TOKEN.findall(line), _TOKEN.findall(previous)
     if len(mine) != len(theirs):
         return False

@@ -109,6 +109,7 @@ def _reference_open_brackets(lines: list[str], language_id: str, above: list[str
 def test_open_brackets_matches_the_line_by_line_reference() -> None:
     rng = random.Random(13)
     pieces = ["(", ")", "[", "]", "{", "}", '"', "'", "`", "\\", "a", " ", "# c", "// c", "/* x */", "*", "/*"]
+    pieces += ["(a)", "[b]", "{c}", "f(x(y))", "\\(", '\\"', "'(')'"]  # pairs the walk may skip
     for _ in range(4000):
         every = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(rng.randint(1, 6))]
         split = rng.randint(0, len(every) - 1)
