@@ -1,6 +1,7 @@
 """Issue 9's model-free recovery benchmark: do the filters give back the true document?
 
     python benchmarks/recovery.py [--quick] [--seed N] [--cases N] [--corpus DIR] [--json PATH]
+                                  [--prefix-chars N] [--cost-prefix-chars N]
 
 True middles are cut out of real files (this repository's Python, the standard library, C
 headers, npm's JavaScript, the VS Code client's TypeScript, the Neovim client's Lua, Go and shell
@@ -11,6 +12,8 @@ filters (`plan_completion` + `SuggestionFilter`) and the suggestion, applied to 
 judged against the true document (definitions in codestral_ls/bench/recovery_judge.py):
 recovered = exact, or a prefix of the truth whose brackets are as balanced as the truth's.
 "worse" counts cases where the filtered document is further from the truth than the raw output.
+Then the chain's cost per suggestion on the same cases with 8 KB prefixes, measured apart
+(codestral_ls/bench/chain_cost.py, as benchmarks/filters.py measures it).
 
 Fixed seed and sample sizes, so runs are comparable; no network, no model.
 """
