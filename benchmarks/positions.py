@@ -6,6 +6,8 @@ Two figures, both typing at the end of a single line of `--chars` code points:
 - store: what a keystroke costs in the document store and the context step, in-process
   (didChange: `apply_change`; the request: `offset_of`, `extract`), and apart from it the
   reply's `index_to_column` as `items.py` calls it (on the whole line's head);
+- post-processing: the plan and the filter for a one-chunk answer on that line, in-process
+  (the plan asks `postprocess/language.py:open_quote` whether the cursor is in a string);
 - server: the real server over stdio against the instant fake endpoint, didChange followed by
   `textDocument/inlineCompletion` (Invoked), from writing the change to the reply.
 """
@@ -26,6 +28,7 @@ from codestral_ls.bench.lsp_client import LspClient
 from codestral_ls.context import extract
 from codestral_ls.documents import Document
 from codestral_ls.positions import Encoding, index_to_column, units
+from codestral_ls.postprocess import SuggestionFilter, plan_completion
 from codestral_ls.simulator.mistral import FakeMistral, LatencyProfile
 
 URI = "file:///bench/long_line.py"
@@ -56,6 +59,21 @@ def store_keystroke_ms(line: str, encoding: Encoding, keystrokes: int) -> tuple[
         store.append((converted - started) * 1000)
         reply.append((time.perf_counter() - converted) * 1000)
     return store, reply
+
+
+def postprocess_ms(line: str, keystrokes: int) -> list[float]:
+    """Per suggestion at the end of the line: plan + filter + one chunk + finish, as the server
+    runs them (a Python line, the default 6,000 + 2,000 character budgets)."""
+    samples = []
+    for count in range(keystrokes):
+        text = line + "x" * count
+        ctx = extract([text], 0, len(text), max_prefix_chars=6000, max_suffix_chars=2000, language_id="python")
+        started = time.perf_counter()
+        chain = SuggestionFilter(ctx, plan_completion(ctx, "auto", 256))
+        chain.feed("1")
+        chain.finish()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
 
 
 async def server_keystroke_ms(line: str, keystrokes: int) -> list[float]:
@@ -121,6 +139,8 @@ def main() -> int:
         store, reply = store_keystroke_ms(long_line(args.chars, non_ascii), encoding, args.keystrokes)
         print(f"  {label}  store {_summary(store)}")
         print(f"  {' ' * len(label)}  reply {_summary(reply)}")
+    post = postprocess_ms(long_line(args.chars, True), args.keystrokes)
+    print(f"post-processing (plan + filter, a one-chunk answer), non-ASCII:  {_summary(post)}")
     if args.server_keystrokes > 0:
         samples = asyncio.run(server_keystroke_ms(long_line(args.chars, True), args.server_keystrokes))
         print("real server, didChange + inlineCompletion, non-ASCII utf-16:")

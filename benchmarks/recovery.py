@@ -1,6 +1,7 @@
 """Issue 9's model-free recovery benchmark: do the filters give back the true document?
 
     python benchmarks/recovery.py [--quick] [--seed N] [--cases N] [--corpus DIR] [--json PATH]
+                                  [--prefix-chars N] [--cost-prefix-chars N]
 
 True middles are cut out of real files (this repository's Python, the standard library, C
 headers, npm's JavaScript, the VS Code client's TypeScript, the Neovim client's Lua, Go and shell
@@ -11,6 +12,8 @@ filters (`plan_completion` + `SuggestionFilter`) and the suggestion, applied to 
 judged against the true document (definitions in codestral_ls/bench/recovery_judge.py):
 recovered = exact, or a prefix of the truth whose brackets are as balanced as the truth's.
 "worse" counts cases where the filtered document is further from the truth than the raw output.
+Then the chain's cost per suggestion on the same cases with 8 KB prefixes, measured apart
+(codestral_ls/bench/chain_cost.py, as benchmarks/filters.py measures it).
 
 Fixed seed and sample sizes, so runs are comparable; no network, no model.
 """
@@ -29,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from codestral_ls.bench.chain_cost import COST_PREFIX_CHARS  # noqa: E402
 from codestral_ls.bench.recovery import FAILURES, GENERATOR_VERSION  # noqa: E402
 from codestral_ls.bench.recovery_corpus import (  # noqa: E402
     default_sources,
@@ -38,7 +42,7 @@ from codestral_ls.bench.recovery_corpus import (  # noqa: E402
 )
 from codestral_ls.bench.recovery_run import (  # noqa: E402
     Result,
-    cost_line,
+    chain_cost,
     failure_table,
     grouped,
     matrix_table,
@@ -67,7 +71,7 @@ def commit() -> str:
         return "?"
 
 
-def record(source_name: str, result: Result) -> dict[str, object]:
+def record(source_name: str, result: Result, cost_us: float | None) -> dict[str, object]:
     case, site = result.case, result.case.site
     return {
         "source": source_name,
@@ -89,7 +93,7 @@ def record(source_name: str, result: Result) -> dict[str, object]:
         "worse": result.worse,
         "better": result.better,
         "error": result.error,
-        "cost_us": round(result.cost_us, 1),
+        "cost_us": None if cost_us is None else round(cost_us, 1),
     }
 
 
@@ -103,6 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="save the settings, tables and every case here")
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
     parser.add_argument("--prefix-chars", type=int, help="prefix budget (default: the maxPrefixChars setting's)")
+    parser.add_argument(
+        "--cost-prefix-chars",
+        type=int,
+        default=COST_PREFIX_CHARS,
+        help=f"prefix budget for the chain's cost, measured apart on the same cases (default {COST_PREFIX_CHARS})",
+    )
     parser.add_argument("--show", choices=[*FAILURES, "all"], help="print the cases not recovered of this failure")
     args = parser.parse_args(argv)
     count = args.cases or (QUICK_CASES if args.quick else CASES)
@@ -144,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         f"clean continuations passed unchanged: {unchanged}/{len(clean)} = {percent(unchanged, len(clean))} "
         f"(target >= {CLEAN_TARGET}%: {verdict})"
     )
-    print(cost_line(only), f"(prefix budget {settings.max_prefix_chars} chars)")
+    cost = chain_cost(only, settings, args.chunk, args.cost_prefix_chars)
+    print(cost.line(f"these cases with {args.cost_prefix_chars}-char prefixes"))
     label = f"{time.strftime('%Y-%m-%d')} {commit()} (v{GENERATOR_VERSION})"
     print("summary (a row for the history in benchmarks/README.md):")
     print(render(summary_table(only, label), args.markdown))
@@ -164,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
 
     if args.json:
+        # The cost samples follow the cases whose filter did not fail, in order.
+        measured = [index for index, (_, result) in enumerate(results) if not result.error]
+        costs = dict(zip(measured, cost.samples_us, strict=True))
         args.json.parent.mkdir(parents=True, exist_ok=True)
         payload = {
             "commit": commit(),
@@ -175,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
             "sources": {source.name: [file.path for file in files] for source, files in loaded},
             "summary": {f"{failure}/{name}": tally.as_dict() for (failure, name), tally in tallies.items()},
             "clean_unchanged": [unchanged, len(clean)],
-            "cases": [record(name, result) for name, result in results],
+            "cost_prefix_chars": args.cost_prefix_chars,
+            "cases": [record(name, result, costs.get(index)) for index, (name, result) in enumerate(results)],
         }
         args.json.write_text(json.dumps(payload, indent=1), encoding="utf-8")
         print(f"saved {args.json}")

@@ -9,7 +9,6 @@ the filter says it is complete, and `finish()` gives the suggestion.
 from __future__ import annotations
 
 import random
-import time
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -18,7 +17,8 @@ import attrs
 
 from ..config import Settings
 from ..context import extract
-from ..postprocess import SuggestionFilter, plan_completion
+from ..postprocess import plan_completion
+from .chain_cost import ChainCost, ChainInput, measure, run_chain
 from .continuation import apply_stop, split_tokens
 from .recovery import FAILURES, Case, Site, block_site, inject, line_site, statements_site
 from .recovery_corpus import Source, SourceFile
@@ -36,7 +36,6 @@ class Result:
     text: str | None  # the suggestion's text (None: nothing shown)
     replace_chars: int
     error: str = ""  # the filter raised (counted, and judged as nothing shown)
-    cost_us: float = 0.0  # CPU time of plan + filter chain
 
     @property
     def worse(self) -> bool:
@@ -117,33 +116,32 @@ def chunks(text: str, size: int) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
-def run_case(case: Case, settings: Settings, chunk_chars: int) -> Result:
-    """Stream the case's output through the filters and judge what the user would get."""
+def chain_input(case: Case, settings: Settings, chunk_chars: int, prefix_chars: int | None = None) -> ChainInput:
+    """The case as the server would post-process it: the context within the budgets
+    (`prefix_chars` instead of the setting's when given), and the model's output as the API
+    returns it for the plan (stop sequences, token budget), in stream chunks."""
     site = case.site
     ctx = extract(
         list(site.lines),
         site.row,
         site.column,
-        max_prefix_chars=settings.max_prefix_chars,
+        max_prefix_chars=prefix_chars or settings.max_prefix_chars,
         max_suffix_chars=settings.max_suffix_chars,
         language_id=site.language_id,
         uri=f"file://{site.path}",
     )
+    plan = plan_completion(ctx, settings.multiline, settings.max_tokens)
+    pieces = chunks(apply_stop(case.raw, plan.stop)[: plan.max_tokens * CHARS_PER_TOKEN], chunk_chars)
+    return ChainInput(ctx, tuple(pieces), settings.multiline, settings.max_tokens)
+
+
+def run_case(case: Case, settings: Settings, chunk_chars: int) -> Result:
+    """Stream the case's output through the filters and judge what the user would get."""
+    site = case.site
     text: str | None
-    replace_chars, error, cost_ns = 0, "", 0
+    replace_chars, error = 0, ""
     try:
-        started = time.thread_time_ns()
-        plan = plan_completion(ctx, settings.multiline, settings.max_tokens)
-        cost_ns = time.thread_time_ns() - started
-        # What the API returns for this plan (stop sequences, token budget), as the stream cuts it.
-        pieces = chunks(apply_stop(case.raw, plan.stop)[: plan.max_tokens * CHARS_PER_TOKEN], chunk_chars)
-        started = time.thread_time_ns()
-        chain = SuggestionFilter(ctx, plan)
-        for piece in pieces:
-            if chain.feed(piece):
-                break
-        suggestion = chain.finish()
-        cost_ns += time.thread_time_ns() - started
+        _, suggestion = run_chain(chain_input(case, settings, chunk_chars))
         text = None if suggestion is None else suggestion.text
         replace_chars = 0 if suggestion is None else suggestion.replace_chars
     except Exception as exc:  # a filter bug is a result to count, not a reason to stop
@@ -156,20 +154,14 @@ def run_case(case: Case, settings: Settings, chunk_chars: int) -> Result:
         text=text,
         replace_chars=replace_chars,
         error=error,
-        cost_us=cost_ns / 1000,
     )
 
 
-def cost_line(results: list[Result]) -> str:
-    """The chain's CPU time per suggestion (plan + filter + every chunk + finish)."""
-    costs = sorted(result.cost_us for result in results if not result.error)
-    if not costs:
-        return "chain cost: no suggestion"
-    p99 = costs[min(len(costs) - 1, int(0.99 * len(costs)))]
-    return (
-        f"chain cost per suggestion (plan + filter + every chunk + finish, thread CPU time, {len(costs)} cases): "
-        f"p50 {costs[len(costs) // 2]:.0f} µs, p99 {p99:.0f} µs, max {costs[-1]:.0f} µs"
-    )
+def chain_cost(results: Iterable[Result], settings: Settings, chunk_chars: int, prefix_chars: int) -> ChainCost:
+    """The chain's cost per suggestion on these cases (those whose filter did not fail), with
+    `prefix_chars` of prefix, measured apart from the judging (see `chain_cost.measure`)."""
+    inputs = [chain_input(result.case, settings, chunk_chars, prefix_chars) for result in results if not result.error]
+    return measure(inputs)
 
 
 # -- tables --------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ instead of duplicating them (the `replace_chars` of a Suggestion)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .language import BRACKET_PAIRS, CLOSER_CHARS, CLOSING_BRACKETS, code_part, is_case_pattern
@@ -36,19 +37,30 @@ def closed_entries(text: str, stack: Sequence[str], quotes: str = "\"'") -> dict
     return closed
 
 
+# The characters that can change the walk's state; everything else is skipped in C. A backslash
+# comes with the character after it: inside a string that pair is an escape, outside it the
+# backslash means nothing and the character is read on its own.
+_SIGNIFICANT = re.compile(r"\\[\s\S]?|[()\[\]{}\"'`\n]")
+
+
 def _walk(text: str, stack: Sequence[str], quotes: str, closed: dict[int, int] | None) -> Balance:
     open_stack = list(stack)
     floor = len(open_stack)  # entries below this were open before `text`
     unmatched = 0
-    escaped = False
-    for index, char in enumerate(text):
+    for match in _SIGNIFICANT.finditer(text):
+        char = match.group()
+        index = match.start()
         top = open_stack[-1] if open_stack else ""
-        if top and top in quotes:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == top or (char == "\n" and top != "`"):  # a one-line string never spans lines
+        in_string = bool(top) and top in quotes
+        if len(char) > 1 or char == "\\":
+            if in_string:
+                continue  # an escape: the next character is content
+            char = char[1:]  # outside a string a backslash is nothing: read what follows
+            index += 1
+            if not char:
+                continue
+        if in_string:
+            if char == top or (char == "\n" and top != "`"):  # a one-line string never spans lines
                 open_stack.pop()
                 if closed is not None and len(open_stack) < floor and char != "\n":
                     floor = len(open_stack)

@@ -12,9 +12,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .brackets import closed_entries, quote_chars, scan
+from .brackets import quote_chars, scan
 from .indentation import TAB_WIDTH, indent_width, leading
-from .language import BRACKET_PAIRS, SHELL_LANGUAGES, closes_with_keyword, code_part, opens_block
+from .language import (
+    BRACKET_PAIRS,
+    CLOSING_BRACKETS,
+    SHELL_LANGUAGES,
+    closes_with_keyword,
+    code_part,
+    open_quote,
+    opens_block,
+)
 
 _BLOCK_COMMENT = re.compile(r"/\*.*?\*/")
 # How a line that an expression goes on after ends: an opener, a comma, a string literal that
@@ -30,38 +38,74 @@ _ESCAPED_QUOTE = re.compile(r"\\[\\\"'`]")
 _APOSTROPHE = re.compile(r"(?<=[A-Za-z])'(?=[A-Za-z])")
 
 
+def _tokens(quotes: str) -> re.Pattern[str]:
+    """What `open_brackets` reads: a string literal whole (a backslash escapes the next
+    character of its line; a one-line string ends at the line end, a backtick one does not;
+    its closing quote captured when it has one), a bracket, a line end. Quotes that delimit no
+    string in the language, and backslashes outside strings, mean nothing and are skipped."""
+    strings = []
+    for quote in quotes:
+        q = re.escape(quote)
+        others = "\\\\" if quote == "`" else "\\\\\\n"
+        strings.append(f"{q}(?:[^{q}{others}]++|\\\\[^\\n]?)*+({q})?")
+    return re.compile("|".join([*strings, r"[()\[\]{}\n]"]))
+
+
+_TOKENS = {quotes: _tokens(quotes) for quotes in ('"', "\"'", "\"'`")}
+# A bracket pair with nothing in it that the walk reads (no bracket, quote, backslash or line
+# end), not after a backslash: it opens and closes nothing, whether in a string or not.
+_INNER_PAIR = re.compile(r"(?<!\\)(?:\([^()\[\]{}\"'`\\\n]*\)|\[[^()\[\]{}\"'`\\\n]*\]|\{[^()\[\]{}\"'`\\\n]*\})")
+
+
 def open_brackets(lines: Sequence[str], language_id: str, above: Sequence[str] = ()) -> list[tuple[str, int]]:
     """The brackets still open after `above` then `lines` (line 0 being the whole cursor line),
     each with the index (in `above` + `lines`) of the line that opened it, outermost first.
-    Empty when the text ends inside a string or closes more than was open."""
+    Empty when the text ends inside a string or closes more than was open.
+
+    One walk over the lines' code (comments left out) joined by line ends, reading brackets,
+    line ends and whole string literals, as `brackets.scan` reads them line by line."""
     quotes = quote_chars(language_id)
-    stack: tuple[str, ...] = ()
-    owners: list[int] = []
-    every = [*above, *lines]
-    for index, line in enumerate(every):
-        code = _BLOCK_COMMENT.sub("", code_part(line, language_id))
+    codes = []
+    for line in (*above, *lines):
+        code = code_part(line, language_id)
+        if "/*" in code:
+            code = _BLOCK_COMMENT.sub("", code)
         if code.lstrip().startswith(("*", "/*")):
             code = ""  # a line of a block comment (`/** What was tried (a name...`)
         if language_id in SHELL_LANGUAGES and "\\" in code:
             code = _ESCAPED_QUOTE.sub("__", code)  # `\'` is a character, not a quote
-        unmatched, after = scan(code, stack, quotes)
-        if after and after[-1] in quotes and _APOSTROPHE.search(code):
+        if _APOSTROPHE.search(code) and open_quote(code):
             # The line ends inside a string: an apostrophe in a word (`keep (don't delete)`) is
             # a letter, not a quote swallowing the `)` after it.
             code = _APOSTROPHE.sub("_", code)
-            unmatched, after = scan(code, stack, quotes)
-        closed = closed_entries(code, stack, quotes)
-        if unmatched and index >= len(above):
-            return []
-        kept = min(closed, default=len(stack))
-        owners = owners[:kept] + [index] * (len(after) - kept)
-        if index < len(every) - 1:
-            # A one-line string left open at a line end is a stray quote, not a string going on.
-            pairs = [(c, o) for c, o in zip(after, owners, strict=True) if c not in quotes or c == "`"]
-            after, owners = tuple(c for c, _ in pairs), [o for _, o in pairs]
-        stack = after
-    if any(c not in BRACKET_PAIRS for c in stack):
-        return []  # inside a string: leave it to the user
+        codes.append(code)
+    stack: list[str] = []
+    owners: list[int] = []  # the line that opened each entry of `stack`
+    index = 0
+    code = "\n".join(codes)
+    while True:  # innermost pairs on one line, no quote or backslash in or before them: no effect
+        reduced = _INNER_PAIR.sub("", code)
+        if reduced == code:
+            break
+        code = reduced
+    for token in (_TOKENS.get(quotes) or _tokens(quotes)).finditer(code):
+        char = token.group()[0]
+        if char == "\n":
+            index += 1
+        elif char in quotes:
+            # A string opens and closes nothing; one left open at a line end was a stray quote.
+            if token.lastindex is None and token.end() == len(code):
+                return []  # the text ends inside a string: leave it to the user
+            if char == "`":
+                index += token.group().count("\n")
+        elif char in BRACKET_PAIRS:
+            stack.append(char)
+            owners.append(index)
+        elif stack and stack[-1] == CLOSING_BRACKETS[char]:
+            stack.pop()
+            owners.pop()
+        elif index >= len(above):
+            return []  # the suggestion closes more than was open
     return list(zip(stack, owners, strict=True))
 
 
@@ -80,16 +124,18 @@ def add_missing_closers(
     `tab`: the columns of a tab in this document (8 where tabs and spaces mix)."""
     whole = [line_prefix + lines[0], *lines[1:]]
     last = code_part(whole[-1], language_id).rstrip()
+    if not last or last[-1] in "{[":
+        # Ends by opening a block or a list (`"files": [`) whose body may be the next lines
+        # (`[]` would be an empty list the user did not ask for), or says nothing.
+        return lines
     every = [*above, *whole]
     missing: list[tuple[str, int]] = []
     for char, owner in reversed(open_brackets(whole, language_id, above)):
         if owner < len(above) and not (char in "([" and _continues(above, owner, language_id)):
             break
         missing.insert(0, (char, owner))
-    if not missing or not last or last[-1] in "{[":
-        # Balanced, or ends by opening a block or a list (`"files": [`) whose body may be the
-        # next lines: `[]` would be an empty list the user did not ask for.
-        return lines
+    if not missing:
+        return lines  # balanced
     inside = missing[-1][1] == len(every) - 1  # the last line's own `:` is then a slice, not a block
     if opens_block(whole[-1], language_id) and last[-1] not in "([" and not inside:
         return lines

@@ -69,6 +69,8 @@ class DocumentFacts:
         lower_lines: list[tuple[int, bool]] = []
         lowest = base
         for line in self.suffix_lines:
+            if len(line) - len(line.lstrip(" \t")) >= lowest:
+                continue  # at least as deep as `lowest` (a tab is wider than one column)
             stripped = line.strip()
             if stripped and indent_width(line, tab) < lowest:
                 lowest = indent_width(line, tab)

@@ -70,20 +70,24 @@ def indent_width(line: str, tab: int = TAB_WIDTH) -> int:
 def detect_style(lines: Sequence[str], language_id: str = "") -> IndentStyle:
     """Learn tabs vs spaces and the width of one level from the given document lines."""
     tab_lines = space_lines = 0
-    deltas: Counter[int] = Counter()
+    steps: dict[int, int] = {}  # indentation increase -> how often (a Counter, in insertion order)
     previous = 0
     for line in lines:
-        if not line.strip():
+        if not line or line.isspace():
             continue
-        ws = leading(line)
-        if ws.startswith("\t"):
-            tab_lines += 1
-        elif ws and not line.lstrip().startswith("*"):  # ` * ` block-comment lines say nothing
-            space_lines += 1
-        current = width(ws)
-        if current > previous and "\t" not in ws:
-            deltas[current - previous] += 1
+        # (`leading` and `width` written out: this runs on every sampled line of every request.)
+        spaces = len(line) - len(line.lstrip(" \t"))
+        tabs = line.count("\t", 0, spaces)
+        if spaces:
+            if line[0] == "\t":
+                tab_lines += 1
+            elif not line.lstrip().startswith("*"):  # ` * ` block-comment lines say nothing
+                space_lines += 1
+        current = spaces + (TAB_WIDTH - 1) * tabs
+        if current > previous and not tabs:
+            steps[current - previous] = steps.get(current - previous, 0) + 1
         previous = current
+    deltas = Counter(steps)
     default_unit = _LANGUAGE_UNITS.get(language_id, 4)
     if not tab_lines and not space_lines and language_id in _TAB_LANGUAGES:
         # Nothing indented yet: gofmt's tabs are the rule, but a raw string may hold spaces, so

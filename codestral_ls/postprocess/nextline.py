@@ -111,8 +111,8 @@ def reproduces_next_line(line: str, upcoming: Sequence[str], language_id: str = 
     text = line.rstrip()
     if not text.strip() or not upcoming:
         return False
-    if near_duplicate(text, upcoming[0]) and _indent(text) == _indent(upcoming[0]):
-        return True
+    if _indent(text) == _indent(upcoming[0]) and near_duplicate(text, upcoming[0]):
+        return True  # (the indentation first: it is cheaper than the edit distance)
     stripped = text.strip()
     if len(stripped) < FAR_LINE_MIN_CHARS or not any(c.isalnum() for c in text) or stripped.startswith(_COMMENTS):
         return False  # short lines, decoration and comments recur everywhere

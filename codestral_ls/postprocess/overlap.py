@@ -3,10 +3,14 @@ already right of the cursor."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .brackets import quote_chars, scan
 
 # Only this much of the prefix is compared with the head of the output.
 PREFIX_TAIL_CHARS = 400
+# How much of the output's head is looked for in that tail at once.
+PROBE_CHARS = 32
 # A shorter echo of the cursor line is too likely to be a coincidence (`x = x`).
 MIN_LINE_OVERLAP = 3
 # An echo reaching back over line ends must cover this much code when it does not start at
@@ -27,18 +31,32 @@ def prefix_overlap(text: str, prefix: str) -> int:
     if not text or not prefix:
         return 0
     tail = prefix[-PREFIX_TAIL_CHARS:]
-    first = text[0]
-    best = 0
-    start = tail.find(first)
-    while start >= 0:
+    for start in _starts(text, tail):
         candidate = tail[start:]
+        if not text.startswith(candidate):
+            continue
         # `var err` + ` error`: an echo ends where a token does, not inside a longer word.
         splits_word = len(text) > len(candidate) and _word(candidate[-1]) and _word(text[len(candidate)])
-        if text.startswith(candidate) and not splits_word and _acceptable(candidate, tail, start):
-            best = len(candidate)
-            break  # the earliest start is the longest overlap
-        start = tail.find(first, start + 1)
-    return best
+        if not splits_word and _acceptable(candidate, tail, start):
+            return len(candidate)  # the earliest start is the longest overlap
+    return 0
+
+
+def _starts(text: str, tail: str) -> Iterator[int]:
+    """Where in `tail` a head of `text` may start, in order: a head can only repeat the last
+    len(text) characters, and where it is PROBE_CHARS long or more the tail holds the text's
+    first PROBE_CHARS characters (found in C; indentation would match everywhere)."""
+    earliest = max(0, len(tail) - len(text))
+    probe = text[:PROBE_CHARS]
+    start = tail.find(probe, earliest)
+    while start >= 0:
+        yield start
+        start = tail.find(probe, start + 1)
+    # The last starts, where less than the probe fits: those holding the text's first character.
+    start = tail.find(text[0], max(earliest, len(tail) - len(probe) + 1))
+    while start >= 0:
+        yield start
+        start = tail.find(text[0], start + 1)
 
 
 def _acceptable(overlap: str, tail: str, start: int) -> bool:

@@ -21,6 +21,8 @@ ECHO_MIN_LINES = 3
 # a looping model goes on until its token budget, far past eight).
 _INLINE_LOOP = re.compile(r"(\S.{3,29}?)\1{7,}")
 _LETTERS = re.compile(r"[A-Za-z]")
+# Where `may_loop` samples 4 characters to count (at most 29, see there).
+LOOP_SAMPLE_STRIDE = 16
 # A short run (3..30 characters, ending at a token boundary) three to seven times in a row: a
 # stutter (`import import import`, `isinstance(x, isinstance(x, isinstance(x, `), kept once.
 _STUTTER = re.compile(r"(?<![\w$])([A-Za-z_$\"'#][^\n]{1,28}?[^\w\n])\1{2,6}(?!\1)")
@@ -42,6 +44,7 @@ _AFTER_EXIT = re.compile(
 _TOKEN = re.compile(r"\w+|\S")
 _COUNTER = re.compile(r"_?\d+")
 _SUFFIX_COUNTER = re.compile(r"_\d+")
+_COUNTED = re.compile(r"_\d")
 _STRING_LINE = re.compile(r"\"[^\"]*\"|'[^']*'")
 # Stylesheets cascade: `width: 100px;` then `width: 100vw;` is a fallback, not a slip.
 _CASCADING_LANGUAGES = frozenset({"css", "scss", "less", "sass"})
@@ -69,10 +72,13 @@ def _bare(line: str) -> str:
 def repeated_group(lines: Sequence[str], index: int) -> int | None:
     """A group of 2..4 lines repeated three times ending at `index`: keep the first group.
     Lines are compared without a trailing separator, as the last copy often lacks it."""
+    newest = _bare(lines[index])
     for size in range(2, MAX_GROUP_LINES + 1):
         first = index + 1 - 3 * size
         if first < 0:
             break
+        if newest != _bare(lines[index - size]) or newest != _bare(lines[index - 2 * size]):
+            continue  # the groups' last lines differ (checked first: it is cheaper)
         group = [_bare(line) for line in lines[first : first + size]]
         if not any(group) or len(set(group)) == 1:
             continue
@@ -134,6 +140,8 @@ def _counter_copy(line: str, previous: str) -> bool:
     """The line above with one name given a counter it did not have (`statuses` ->
     `statuses_2`, `method` -> `method_2`): how a looping model numbers its copies; a table's
     rows differ in names or numbers they all have (`x1`, `x2`)."""
+    if _COUNTED.search(line) is None:
+        return False  # no name with a counter at all
     mine, theirs = _TOKEN.findall(line), _TOKEN.findall(previous)
     if len(mine) != len(theirs):
         return False
@@ -209,7 +217,7 @@ def collapse_stutter(line: str, keep: int = 0) -> str:
 
 def inline_loop(line: str) -> int | None:
     """Column where a line starts looping on one pattern (the first copy is kept), or None."""
-    if len(line) < 16:
+    if not may_loop(line):
         return None
     match = _INLINE_LOOP.search(line)
     if match is None or len(_LETTERS.findall(match.group(1))) < 3:
@@ -223,6 +231,22 @@ def inline_loop(line: str) -> int | None:
         if line[cut] not in "([" and scan(line[:cut]) == balance:
             return cut
     return first
+
+
+def may_loop(line: str) -> bool:
+    """A necessary condition for `_INLINE_LOOP`, in a few C-level counts: its regex tries every
+    unit length at every position (~0.1 ms on a 100-character line). A unit of L >= 4 characters
+    eight times in a row (after the indentation: the unit starts with a non-space) is periodic
+    over 8L characters, so every 4 characters in it occur at least 7 times in the line, and a
+    stretch of 8L - 3 >= 29 positions holds a multiple of LOOP_SAMPLE_STRIDE. Those 7 copies lie
+    within 8L - 4 <= 236 characters of the sampled ones, so only that window is counted (a long
+    line costs O(length), not O(length squared))."""
+    body = line.lstrip(" \t")
+    if len(body) < 32:
+        return False
+    return any(
+        body.count(body[p : p + 4], max(0, p - 240), p + 244) >= 7 for p in range(0, len(body) - 3, LOOP_SAMPLE_STRIDE)
+    )
 
 
 def echoed_block(

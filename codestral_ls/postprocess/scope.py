@@ -55,7 +55,8 @@ def depth_change(line: str, language_id: str, *, left_open: bool = False) -> int
     if left_open:
         change = sum(1 for c in _unclosed(code) if c in "([{")
     else:
-        change = sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
+        opened = code.count("(") + code.count("[") + code.count("{")
+        change = opened - code.count(")") - code.count("]") - code.count("}")
         if lang.is_case_pattern(code, language_id):
             change += 1
     if language_id in lang.MARKUP_LANGUAGES and "<" in code:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from codestral_ls.postprocess.brackets import (
@@ -122,3 +124,68 @@ def test_close_only_what_is_open(prefix_lines: list[str], line_prefix: str, text
 )
 def test_closed_entries(text: str, stack: tuple[str, ...], closed: dict[int, int]) -> None:
     assert closed_entries(text, stack) == closed
+
+
+def _reference_walk(
+    text: str, stack: tuple[str, ...], quotes: str
+) -> tuple[tuple[int, tuple[str, ...]], dict[int, int]]:
+    """The walk one character at a time, as it was written before it skipped plain characters."""
+    pairs, closing = {"(": ")", "[": "]", "{": "}"}, {")": "(", "]": "[", "}": "{"}
+    open_stack, floor, unmatched, escaped, closed = list(stack), len(stack), 0, False, {}
+    for index, char in enumerate(text):
+        top = open_stack[-1] if open_stack else ""
+        if top and top in quotes:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == top or (char == "\n" and top != "`"):
+                open_stack.pop()
+                if len(open_stack) < floor and char != "\n":
+                    floor = len(open_stack)
+                    closed[floor] = index + 1
+            continue
+        if char in quotes or char in pairs:
+            open_stack.append(char)
+        elif char in closing:
+            if top == closing[char]:
+                open_stack.pop()
+                if len(open_stack) < floor:
+                    floor = len(open_stack)
+                    closed[floor] = index + 1
+            else:
+                unmatched += 1
+    return (unmatched, tuple(open_stack)), closed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '\\"(',  # a backslash outside a string escapes nothing
+        '"a\\\\"(',  # an escaped backslash, then the closing quote
+        '"a\\',  # a string ending on a backslash
+        "\\",
+        "'a\\\nb'",  # an escaped line end inside a string
+        "`a\nb`)",
+        "x\\)",
+    ],
+)
+def test_walk_escapes_like_the_reference(text: str) -> None:
+    for stack in ((), ("(",), ("(", '"')):
+        balance, closed = _reference_walk(text, stack, "\"'`")
+        assert scan(text, stack, "\"'`") == balance
+        assert closed_entries(text, stack, "\"'`") == closed
+
+
+def test_walk_matches_the_reference_on_random_text() -> None:
+    """The walk skips characters that cannot change its state; on any text it must give what
+    reading every character gives."""
+    rng = random.Random(9)
+    alphabet = "()[]{}\"'`\\\nab "
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        stack = tuple(rng.choice(["(", "[", "{", '"', "'", "`"]) for _ in range(rng.randint(0, 3)))
+        for quotes in ("\"'`", "\"'", '"'):
+            balance, closed = _reference_walk(text, stack, quotes)
+            assert scan(text, stack, quotes) == balance, (text, stack, quotes)
+            assert closed_entries(text, stack, quotes) == closed, (text, stack, quotes)

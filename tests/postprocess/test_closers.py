@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
+from codestral_ls.postprocess.brackets import closed_entries, quote_chars, scan
 from codestral_ls.postprocess.closers import add_missing_closers, open_brackets, outer_closers_kept
+from codestral_ls.postprocess.language import code_part, open_quote
 
 
 @pytest.mark.parametrize(
@@ -142,3 +147,44 @@ def test_outer_closers_kept(
 ) -> None:
     line_prefix = "        lambda name: name in ('A'," if text.startswith(" '") else "    f("
     assert outer_closers_kept(text, replace, line_prefix, line_suffix, above, next_line, "python") == kept
+
+
+def _reference_open_brackets(lines: list[str], language_id: str, above: list[str]) -> list[tuple[str, int]]:
+    """Line by line with `brackets.scan`, as open_brackets was written before it walked the
+    lines in one pass."""
+    quotes = quote_chars(language_id)
+    stack: tuple[str, ...] = ()
+    owners: list[int] = []
+    every = [*above, *lines]
+    for index, line in enumerate(every):
+        code = re.sub(r"/\*.*?\*/", "", code_part(line, language_id))
+        if code.lstrip().startswith(("*", "/*")):
+            code = ""
+        if re.search(r"(?<=[A-Za-z])'(?=[A-Za-z])", code) and open_quote(code):
+            code = re.sub(r"(?<=[A-Za-z])'(?=[A-Za-z])", "_", code)  # `don't`: a letter
+        closed = closed_entries(code, stack, quotes)
+        unmatched, after = scan(code, stack, quotes)
+        if unmatched and index >= len(above):
+            return []
+        kept = min(closed, default=len(stack))
+        owners = owners[:kept] + [index] * (len(after) - kept)
+        if index < len(every) - 1:
+            pairs = [(c, o) for c, o in zip(after, owners, strict=True) if c not in quotes or c == "`"]
+            after, owners = tuple(c for c, _ in pairs), [o for _, o in pairs]
+        stack = after
+    if any(c not in "([{" for c in stack):
+        return []
+    return list(zip(stack, owners, strict=True))
+
+
+def test_open_brackets_matches_the_line_by_line_reference() -> None:
+    rng = random.Random(13)
+    pieces = ["(", ")", "[", "]", "{", "}", '"', "'", "`", "\\", "a", " ", "# c", "// c", "/* x */", "*", "/*"]
+    pieces += ["(a)", "[b]", "{c}", "f(x(y))", "\\(", '\\"', "'(')'"]  # pairs the walk may skip
+    for _ in range(4000):
+        every = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(rng.randint(1, 6))]
+        split = rng.randint(0, len(every) - 1)
+        above, lines = every[:split], every[split:]
+        for language_id in ("python", "typescript", "rust"):
+            expected = _reference_open_brackets(lines, language_id, above)
+            assert open_brackets(lines, language_id, above) == expected, (above, lines, language_id)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
+
 import pytest
 
 from codestral_ls.postprocess.indentation import (
+    TAB_WIDTH,
     IndentStyle,
     detect_style,
     fix_first_line_indent,
     indent_width,
+    leading,
     normalize,
     strip_trailing,
+    width,
 )
 
 
@@ -94,3 +100,42 @@ def test_strip_trailing() -> None:
     assert strip_trailing(["a  ", "b ", "", ""], keep_last=False) == ["a", "b"]
     assert strip_trailing(["a  ", "  "], keep_last=True) == ["a", "  "]
     assert strip_trailing([""], keep_last=False) == [""]
+
+
+def _reference_detect_style(lines: list[str], language_id: str = "") -> IndentStyle:
+    """detect_style as written before its loop was inlined (leading/width per line)."""
+    tab_lines = space_lines = 0
+    deltas: Counter[int] = Counter()
+    previous = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        ws = leading(line)
+        if ws.startswith("\t"):
+            tab_lines += 1
+        elif ws and not line.lstrip().startswith("*"):
+            space_lines += 1
+        current = width(ws)
+        if current > previous and "\t" not in ws:
+            deltas[current - previous] += 1
+        previous = current
+    default_unit = {"ruby": 2, "yaml": 2, "lua": 2}.get(language_id, 4)
+    if not tab_lines and not space_lines and language_id in ("go", "makefile"):
+        return IndentStyle(use_tabs=True, unit=TAB_WIDTH, mixed=True)
+    if tab_lines and space_lines:
+        return IndentStyle(use_tabs=tab_lines > space_lines, unit=default_unit, mixed=True)
+    if tab_lines > space_lines:
+        return IndentStyle(use_tabs=True, unit=TAB_WIDTH, confident=True)
+    levels = [d for d, _ in deltas.most_common() if d in (2, 4, 8, 3)]
+    if not levels:
+        return IndentStyle(unit=default_unit)
+    return IndentStyle(unit=levels[0], confident=space_lines >= 3 and all(d % levels[0] == 0 for d in deltas))
+
+
+def test_detect_style_matches_the_reference_on_random_lines() -> None:
+    rng = random.Random(15)
+    heads = ["", " ", "  ", "    ", "\t", "\t ", " \t", "        ", "\f ", "   "]
+    for _ in range(3000):
+        lines = [rng.choice(heads) + rng.choice(["x", "* c", "", " ", "y = 1"]) for _ in range(rng.randint(0, 12))]
+        for language_id in ("python", "go", "ruby"):
+            assert detect_style(lines, language_id) == _reference_detect_style(lines, language_id), lines

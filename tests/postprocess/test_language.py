@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from codestral_ls.postprocess import language as lang
@@ -226,3 +228,101 @@ def test_is_continuation_line_not_a_keyword_argument(stripped: str, continues: b
 def test_data_files_have_no_clauses(stripped: str, language_id: str) -> None:
     # `default:` in YAML is a key like the ones before it, not a `switch` clause.
     assert not lang.is_continuation_line(stripped, language_id)
+
+
+def _reference_strip_strings(line: str, keep_length: bool) -> str:
+    """String contents blanked one character at a time (how it was written before a regex
+    skipped the code between strings)."""
+    out, quote, escaped = [], "", False
+    for char in line:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+                out.append(char)
+                continue
+            if keep_length:
+                out.append(" ")
+            continue
+        if char in "\"'`":
+            quote = char
+        out.append(char)
+    return "".join(out)
+
+
+def _reference_open_quote(line: str) -> str:
+    quote, escaped = "", False
+    for char in line:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'`":
+            quote = char
+    return quote
+
+
+@pytest.mark.parametrize(
+    ("line", "quote", "stripped"),
+    [
+        ("x = 1", "", "x = 1"),
+        ('print("a, b")', "", 'print("")'),
+        ('print("a, b', '"', 'print("'),
+        ("it's", "'", "it'"),
+        ('"a\\"b" + \'c', "'", '"" + \''),  # an escaped quote, then a string left open
+        ('"a\\\\" + x', "", '"" + x'),  # an escaped backslash ends nothing
+        ('"a\\', '"', '"'),  # a string ending on a backslash
+        ('\\"x', '"', '\\"'),  # outside a string a backslash escapes nothing
+        ("`a 'b' \"c\"` + `", "`", "`` + `"),
+        ("s = 'naïve 中文 😀'; t = '", "'", "s = ''; t = '"),
+    ],
+)
+def test_strings_on_a_line(line: str, quote: str, stripped: str) -> None:
+    assert lang.open_quote(line) == quote
+    assert lang.strip_strings(line) == stripped
+    assert lang.strip_strings(line, keep_length=True) == _reference_strip_strings(line, True)
+    assert len(lang.strip_strings(line, keep_length=True)) == len(line)
+
+
+def test_strings_match_the_reference_on_random_lines() -> None:
+    rng = random.Random(10)
+    alphabet = "\"'`\\ab \n#("
+    for _ in range(4000):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+        assert lang.open_quote(line) == _reference_open_quote(line), line
+        for keep_length in (False, True):
+            assert lang.strip_strings(line, keep_length) == _reference_strip_strings(line, keep_length), line
+
+
+def test_triple_quote_delimiters_read_line_by_line_as_one_regex_pass() -> None:
+    rng = random.Random(12)
+    pieces = ['"""', "'''", '"', "\n", "    ", "x = ", "return ", "(", ")", ",", "r", "a", " ", "def f():"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert lang._delimiters(text) == len(lang._TRIPLE_DELIMITER.findall(text)), text
+
+
+def test_open_quote_reads_only_the_end_of_a_huge_line() -> None:
+    """Lines up to OPEN_QUOTE_SCAN_CHARS are read whole (the answer is the reference's, see
+    above); a longer one only from its last OPEN_QUOTE_SCAN_CHARS characters, as if they began
+    outside a string."""
+    size = lang.OPEN_QUOTE_SCAN_CHARS
+    code = 'x = "it\'s" + \'say "hi"\' + `t`; '
+    body = code * (size // len(code) + 1)
+    at_the_bound = ("y = 'a" + body)[-size:]
+    assert lang.open_quote(at_the_bound) == _reference_open_quote(at_the_bound)
+    for line in (body * 3 + "y = 'abc", body * 3 + 'y = "a\\"b', "'" + body * 3, body * 3):
+        assert len(line) > size
+        assert lang.open_quote(line) == _reference_open_quote(line[-size:])
+    # A quote the tail does not reach is not read: a string opened far back is not seen.
+    assert lang.open_quote("'" + "x" * size) == ""
+    assert lang.open_quote("'" + "x" * (size - 1)) == "'"
+    unit = "s = 'naïve 中文 😀'; "  # benchmarks/positions.py's line, 1,000,000 characters
+    line = (unit * (1_000_000 // len(unit) + 1))[:1_000_000]
+    assert lang.open_quote(line) == _reference_open_quote(line[-size:])

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from codestral_ls.postprocess.overlap import prefix_overlap, trim_suffix_overlap
+from codestral_ls.postprocess.overlap import (
+    PREFIX_TAIL_CHARS,
+    _acceptable,
+    _word,
+    prefix_overlap,
+    trim_suffix_overlap,
+)
 
 
 @pytest.mark.parametrize(
@@ -68,3 +76,32 @@ def test_prefix_overlap(prefix: str, text: str, overlap: int) -> None:
 )
 def test_trim_suffix_overlap(line_prefix: str, text: str, line_suffix: str, kept: str) -> None:
     assert trim_suffix_overlap(text, line_prefix, line_suffix) == kept
+
+
+def _reference_prefix_overlap(text: str, prefix: str) -> int:
+    """Every start of the tail that holds the text's first character, as prefix_overlap was
+    written before it looked for a longer probe."""
+    if not text or not prefix:
+        return 0
+    tail = prefix[-PREFIX_TAIL_CHARS:]
+    start = tail.find(text[0])
+    while start >= 0:
+        candidate = tail[start:]
+        splits_word = len(text) > len(candidate) and _word(candidate[-1]) and _word(text[len(candidate)])
+        if text.startswith(candidate) and not splits_word and _acceptable(candidate, tail, start):
+            return len(candidate)
+        start = tail.find(text[0], start + 1)
+    return 0
+
+
+def test_prefix_overlap_matches_the_reference_on_random_text() -> None:
+    rng = random.Random(14)
+    pieces = ["    ", "\n", "x", "y", " = ", "(", ")", ",", "def f():", "return x", "ab", "-"]
+    for _ in range(5000):
+        prefix = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        # Heads that repeat some of the prefix's end, and others.
+        cut = rng.randint(0, len(prefix))
+        text = prefix[cut:] + "".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
+        assert prefix_overlap(text, prefix) == _reference_prefix_overlap(text, prefix), (prefix, text)
+    long_prefix = "    x = 1\n" * 60  # longer than the tail that is compared
+    assert prefix_overlap("    x = 1\n    y", long_prefix) == _reference_prefix_overlap("    x = 1\n    y", long_prefix)

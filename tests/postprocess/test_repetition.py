@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from codestral_ls.postprocess.repetition import (
+    _INLINE_LOOP,
     collapse_stutter,
     doubled_line,
     echoed_block,
     inline_loop,
+    may_loop,
     repeated_group,
     repeated_line,
     repeated_statement,
@@ -189,3 +193,22 @@ def test_unreachable(lines: list[str], kept: int | None) -> None:
 )
 def test_doubled_line(lines: list[str], kept: int | None) -> None:
     assert doubled_line(lines, len(lines) - 1) == kept
+
+
+def test_may_loop_never_hides_a_loop() -> None:
+    """`may_loop` only skips the loop regex where it cannot match: on lines with loops of every
+    unit length, at every offset after any indentation, and on random repetitive lines."""
+    rng = random.Random(11)
+    for length in range(4, 31):
+        for _ in range(20):
+            unit = "".join(rng.choice("ab (x,") for _ in range(length - 1))
+            unit = rng.choice("abcXY_") + unit
+            head = "".join(rng.choice("ab (") for _ in range(rng.randint(0, 40)))
+            line = rng.choice(["", "    ", "\t\t"]) + head + unit * rng.randint(8, 10) + "tail"
+            assert _INLINE_LOOP.search(line) is not None
+            assert may_loop(line), line
+    for _ in range(5000):
+        line = "".join(rng.choice("ab, ") for _ in range(rng.randint(0, 120)))
+        if _INLINE_LOOP.search(line) is not None:
+            assert may_loop(line), line
+    assert not may_loop("        self._echo_possible = len(text) < PREFIX_TAIL_CHARS and text in ctx.prefix")
