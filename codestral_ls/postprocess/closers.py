@@ -36,6 +36,8 @@ _OWN_LINE_CLOSER = re.compile(r"^[)\]][^(\[{]*$")
 _GOES_ON = frozenset("([{,\\+-*/%&|^<>=?:\"'")
 _ESCAPED_QUOTE = re.compile(r"\\[\\\"'`]")
 _APOSTROPHE = re.compile(r"(?<=[A-Za-z])'(?=[A-Za-z])")
+_TRIPLE_QUOTE = re.compile(r"\"\"\"|'''")
+_TRIPLE_STRING = re.compile(r"\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''")
 
 
 def _tokens(quotes: str) -> re.Pattern[str]:
@@ -79,6 +81,8 @@ def open_brackets(lines: Sequence[str], language_id: str, above: Sequence[str] =
             # a letter, not a quote swallowing the `)` after it.
             code = _APOSTROPHE.sub("_", code)
         codes.append(code)
+    if language_id == "python" and len(codes) > len(above):
+        codes[len(above) :] = _without_docstrings(codes[len(above) :])
     stack: list[str] = []
     owners: list[int] = []  # the line that opened each entry of `stack`
     index = 0
@@ -107,6 +111,16 @@ def open_brackets(lines: Sequence[str], language_id: str, above: Sequence[str] =
         elif index >= len(above):
             return []  # the suggestion closes more than was open
     return list(zip(stack, owners, strict=True))
+
+
+def _without_docstrings(codes: list[str]) -> list[str]:
+    """Python: the suggestion's lines with the text of the triple-quoted strings it opens and
+    closes left out (their line ends kept): a docstring's prose (`(`print("█)` + `…`) opens no
+    bracket. Unchanged when it leaves one open or closes one opened above it."""
+    text = "\n".join(codes)
+    if ('"""' not in text and "'''" not in text) or len(_TRIPLE_QUOTE.findall(text)) % 2:
+        return codes
+    return _TRIPLE_STRING.sub(lambda found: '""' + "\n" * found.group().count("\n"), text).split("\n")
 
 
 def add_missing_closers(

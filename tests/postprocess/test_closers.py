@@ -97,6 +97,20 @@ def test_a_block_opened_above_is_never_closed() -> None:
     assert add_missing_closers(["run(a);"], "    ", None, "javascript", above) == ["run(a);"]
 
 
+def test_a_docstring_the_suggestion_writes_opens_no_bracket() -> None:
+    # Its prose holds a `(` and a stray `"`; an apostrophe (`rest's`) is a letter there.
+    lines = [
+        "def _suffix_stack(before):",
+        '    """What the rest\'s closers close (`print("x)` +',
+        '    `hi")`)."""',
+        "    return before",
+    ]
+    assert open_brackets(lines, "python") == []
+    assert add_missing_closers(lines[1:], "", None, "python", lines[:1]) == lines[1:]
+    # A docstring left open is prose still being written: nothing to say about its brackets.
+    assert open_brackets(['    """Runs (a job', "    more"], "python") == []
+
+
 def test_a_bare_keyword_closer_below_closes_no_bracket() -> None:
     # `fi` ends the `if`, not the `$(` the suggestion left open.
     assert add_missing_closers(["x=$(cmd arg"], "  ", "  fi", "shellscript") == ["x=$(cmd arg)"]
