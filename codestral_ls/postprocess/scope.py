@@ -153,8 +153,10 @@ class ScopeTracker:
             self.took_item = True
             return None
         if lang.is_continuation_line(stripped, language_id) and indent == scope.base:
-            # `except:` continues a `try:` the suggestion (or the cursor line) opened at base.
-            continues = self.opened or self.opened_at_base or language_id not in lang.INDENT_LANGUAGES
+            # `except:` continues a `try:` the suggestion (or the cursor line) opened at base; a
+            # Python `else None` without its `:` goes on with a conditional expression.
+            clause = language_id != "python" or lang.code_part(line, language_id).rstrip().endswith(":")
+            continues = self.opened or self.opened_at_base or language_id not in lang.INDENT_LANGUAGES or not clause
             self.opened_at_base = self.opened_at_base or lang.opens_block(line, language_id)
             return None if continues else index
         if closer and depth_before > 0:

@@ -84,6 +84,12 @@ def test_a_table_closed_by_a_bracket_line_is_complete_there() -> None:
     assert first_cut(scope(0, True, "lua"), lines) == 4
 
 
+def test_a_conditional_expression_else_is_no_clause() -> None:
+    # Python: `else None` (no `:`) goes on with the expression begun above, inside brackets.
+    lines = ["            if max_entries > 0", "            else None", "        )", "        self.x = 1"]
+    assert first_cut(scope(12, False), lines) == 2
+
+
 def test_yaml_keys_named_like_clauses_go_on() -> None:
     # `default:` and `else:` are keys of the same mapping, not a `switch` clause.
     lines = ["  help_text: Api scope.", "  default: any-api", "  else: 1", "x: 1"]
