@@ -189,9 +189,16 @@ def open_quote(line: str) -> str:
     code) over its last OPEN_QUOTE_SCAN_CHARS characters, read as if they began outside a
     string: whether the line's head left a string open cannot be known without reading it all,
     and the prompt, which holds at most maxPrefixChars of the line, starts mid-line too."""
+    start = open_quote_start(line)
+    return line[start] if start >= 0 else ""
+
+
+def open_quote_start(line: str) -> int:
+    """Where the string literal left open at the end of `line` starts (its quote), or -1; read
+    as `open_quote` reads it."""
     start = max(0, len(line) - OPEN_QUOTE_SCAN_CHARS)
     end = _CLOSED_STRINGS.match(line, start).end()  # type: ignore[union-attr]  # it matches the empty string
-    return line[end] if end < len(line) else ""
+    return end if end < len(line) else -1
 
 
 def code_part(line: str, language_id: str) -> str:

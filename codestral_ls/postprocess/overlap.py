@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .brackets import quote_chars, scan
+from .language import open_quote_start
 
 # Only this much of the prefix is compared with the head of the output.
 PREFIX_TAIL_CHARS = 400
@@ -92,18 +93,7 @@ def _acceptable(overlap: str, tail: str, start: int) -> bool:
 
 def _inside_string(line_head: str) -> bool:
     """Whether `line_head` ends inside a string literal, past at least one character of it."""
-    quote, opened_at, escaped = "", 0, False
-    for index, char in enumerate(line_head):
-        if quote:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == quote:
-                quote = ""
-        elif char in "\"'`":
-            quote, opened_at = char, index
-    return bool(quote) and opened_at < len(line_head) - 1
+    return 0 <= open_quote_start(line_head) < len(line_head) - 1
 
 
 def trim_prefix_overlap(text: str, prefix: str) -> str:

@@ -254,18 +254,23 @@ def _reference_strip_strings(line: str, keep_length: bool) -> str:
 
 
 def _reference_open_quote(line: str) -> str:
-    quote, escaped = "", False
-    for char in line:
+    start = _reference_open_quote_start(line)
+    return line[start] if start >= 0 else ""
+
+
+def _reference_open_quote_start(line: str) -> int:
+    quote, start, escaped = "", -1, False
+    for index, char in enumerate(line):
         if quote:
             if escaped:
                 escaped = False
             elif char == "\\":
                 escaped = True
             elif char == quote:
-                quote = ""
+                quote, start = "", -1
         elif char in "\"'`":
-            quote = char
-    return quote
+            quote, start = char, index
+    return start
 
 
 @pytest.mark.parametrize(
@@ -296,6 +301,7 @@ def test_strings_match_the_reference_on_random_lines() -> None:
     for _ in range(4000):
         line = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
         assert lang.open_quote(line) == _reference_open_quote(line), line
+        assert lang.open_quote_start(line) == _reference_open_quote_start(line), line
         for keep_length in (False, True):
             assert lang.strip_strings(line, keep_length) == _reference_strip_strings(line, keep_length), line
 
